@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Merging;
+
+/// <summary>
+/// Runs a <see cref="MergePlan"/>: tensor by tensor (chunks in parallel), streaming from the memory-mapped
+/// inputs into shards written in a temporary folder that is moved into place only when complete.
+/// </summary>
+public static class MergeExecutor
+{
+    /// <summary>Tokenizer and generation files copied from the tokenizer source, when present.</summary>
+    public static readonly string[] SupportFiles =
+    [
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "spiece.model",
+        "sentencepiece.bpe.model", "vocab.json", "merges.txt", "vocab.txt", "added_tokens.json", "chat_template.jinja",
+        "chat_template.json", "generation_config.json",
+    ];
+
+    private const int CopyBlockBytes = 16 << 20;
+
+    /// <summary>Merges into <paramref name="outputDirectory"/>.</summary>
+    public static MergeResult Run(MergePlan plan, string outputDirectory, MergeOptions options,
+        IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        using var output = new AtomicDirectory(outputDirectory, options.Overwrite);
+        IReadOnlyList<string> shards;
+        long bytes;
+        using (var writer = new ShardedSafetensorsWriter(output.TemporaryPath, plan.Tensors.Select(t => t.Output).ToList(), options.MaxShardBytes))
+        {
+            var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), writer, cancellation);
+            plan.Method.Prepare(run);
+            for (int i = 0; i < plan.Tensors.Count; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var tensor = plan.Tensors[i];
+                if (tensor.Job is { } job)
+                {
+                    run.WithInputs(job, () =>
+                    {
+                        job.Prefetch();
+                        plan.Method.Merge(job);
+                    });
+                }
+                else
+                {
+                    Copy(tensor, writer);
+                }
+                progress?.Report(new MergeProgress(i + 1, plan.Tensors.Count, tensor.Output.Name));
+            }
+            writer.Complete();
+            shards = writer.ShardNames;
+            bytes = writer.TotalBytes;
+        }
+        WriteSupportFiles(plan, output.TemporaryPath);
+        output.Commit();
+        return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
+    }
+
+    private static void Copy(PlannedTensor tensor, ShardedSafetensorsWriter writer)
+    {
+        using var view = tensor.CopyFrom!.OpenTensor(tensor.Output.Name);
+        int index = writer.IndexOf(tensor.Output.Name);
+        for (long offset = 0; offset < view.Info.ByteLength; offset += CopyBlockBytes)
+        {
+            int length = (int)Math.Min(CopyBlockBytes, view.Info.ByteLength - offset);
+            writer.Write(index, offset, view.Bytes(offset, length));
+        }
+    }
+
+    private static void WriteSupportFiles(MergePlan plan, string directory)
+    {
+        var config = plan.Reference.Config?.DeepClone().AsObject();
+        if (config is not null)
+        {
+            if (plan.OutputDType is { } dtype)
+            {
+                // transformers ≥ 4.56 writes "dtype"; older versions "torch_dtype". Keep whichever the base uses.
+                config[config.ContainsKey("dtype") ? "dtype" : "torch_dtype"] = dtype.TorchName();
+            }
+            File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
+        foreach (string name in SupportFiles)
+        {
+            string source = Path.Combine(plan.TokenizerSource, name);
+            if (File.Exists(source))
+            {
+                File.Copy(source, Path.Combine(directory, name));
+            }
+        }
+        if (plan.Config.SourceText is { } yaml)
+        {
+            File.WriteAllText(Path.Combine(directory, "swarmmerge_config.yml"), yaml);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Merging;
+
+/// <summary>One output tensor: either computed by the method (<see cref="Job"/>) or copied unchanged (<see cref="CopyFrom"/>).</summary>
+/// <param name="Output">Name, dtype and shape as written.</param>
+/// <param name="Job">The merge job, for float tensors.</param>
+/// <param name="CopyFrom">The model whose bytes are copied, for other tensors.</param>
+public sealed record PlannedTensor(OutputTensor Output, TensorMergeJob? Job, Checkpoint? CopyFrom);
+
+/// <summary>
+/// A validated merge: every input opened and checked, every parameter evaluated for every tensor, the
+/// output layout fixed. Building one (<see cref="MergePlanner"/>) is the whole of <c>--dry-run</c>.
+/// </summary>
+public sealed class MergePlan : IDisposable
+{
+    private readonly IReadOnlyList<Checkpoint> _opened;
+
+    internal MergePlan(MergeConfig config, IMergeMethod method, Checkpoint reference, Checkpoint? baseModel, IReadOnlyList<Checkpoint> models,
+        IReadOnlyList<PlannedTensor> tensors, IReadOnlyList<string> warnings, string tokenizerSource, TensorDType? outputDType, IReadOnlyList<Checkpoint> opened)
+    {
+        Config = config;
+        Method = method;
+        Reference = reference;
+        Base = baseModel;
+        Models = models;
+        Tensors = tensors;
+        Warnings = warnings;
+        TokenizerSource = tokenizerSource;
+        OutputDType = outputDType;
+        _opened = opened;
+    }
+
+    /// <summary>The configuration.</summary>
+    public MergeConfig Config { get; }
+
+    /// <summary>The method.</summary>
+    public IMergeMethod Method { get; }
+
+    /// <summary>The model that gives the output its tensor list, config and non-float tensors (the base, else the first model).</summary>
+    public Checkpoint Reference { get; }
+
+    /// <summary>The base model, if configured.</summary>
+    public Checkpoint? Base { get; }
+
+    /// <summary>The merged models, in config order.</summary>
+    public IReadOnlyList<Checkpoint> Models { get; }
+
+    /// <summary>Output tensors, in output order.</summary>
+    public IReadOnlyList<PlannedTensor> Tensors { get; }
+
+    /// <summary>Things the user should know that do not stop the merge.</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>Folder whose tokenizer files and generation config are copied.</summary>
+    public string TokenizerSource { get; }
+
+    /// <summary>The configured output dtype (<c>out_dtype</c>, else <c>dtype</c>), or null to keep each tensor's own.</summary>
+    public TensorDType? OutputDType { get; }
+
+    /// <summary>The tensors the method computes.</summary>
+    public IEnumerable<TensorMergeJob> Jobs => Tensors.Where(t => t.Job is not null).Select(t => t.Job!);
+
+    /// <summary>Bytes the output will hold.</summary>
+    public long OutputBytes => Tensors.Sum(t => t.Output.ByteLength);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var checkpoint in _opened)
+        {
+            checkpoint.Dispose();
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Merging;
+
+/// <summary>
+/// The state of one merge while it runs: seed, parallelism, the output writer, every tensor job, and a
+/// place for methods to keep work that spans tensors. It also owns the chunking rules, so every pass
+/// over a tensor sees the same chunk boundaries (which keeps reductions and tie counts reproducible).
+/// </summary>
+public sealed class MergeRun
+{
+    /// <summary>Target elements per chunk (1 MiB of fp32): small enough to stay in cache-friendly buffers, large enough to amortize overhead.</summary>
+    public const int TargetChunkElements = 1 << 18;
+
+    private readonly ShardedSafetensorsWriter? _writer;
+    private readonly CancellationToken _cancellation;
+
+    internal MergeRun(ulong seed, int threads, IReadOnlyList<TensorMergeJob> jobs, ShardedSafetensorsWriter? writer, CancellationToken cancellation)
+    {
+        Seed = seed;
+        Threads = Math.Max(1, threads);
+        Jobs = jobs;
+        _writer = writer;
+        _cancellation = cancellation;
+        foreach (var job in jobs)
+        {
+            job.Run = this;
+        }
+    }
+
+    /// <summary>Seed of the random methods.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>Worker threads.</summary>
+    public int Threads { get; }
+
+    /// <summary>Every tensor to merge, in output order.</summary>
+    public IReadOnlyList<TensorMergeJob> Jobs { get; }
+
+    /// <summary>Method state that spans tensors, by key.</summary>
+    public ConcurrentDictionary<string, object> State { get; } = new();
+
+    /// <summary>Runs <paramref name="action"/> with <paramref name="job"/>'s inputs mapped (for passes that span tensors).</summary>
+    public void WithInputs(TensorMergeJob job, Action action)
+    {
+        job.Open();
+        try
+        {
+            action();
+        }
+        finally
+        {
+            job.Close();
+        }
+    }
+
+    /// <summary>The fixed chunks of a tensor: (start, count).</summary>
+    public static List<(long Start, int Count)> Chunks(long length, long rowLength, bool wholeRows)
+    {
+        long step;
+        if (rowLength >= TargetChunkElements)
+        {
+            if (wholeRows && rowLength > int.MaxValue)
+            {
+                throw new NotSupportedException($"A row of {rowLength} elements is too long to process as one piece.");
+            }
+            step = wholeRows ? rowLength : TargetChunkElements;
+        }
+        else
+        {
+            step = TargetChunkElements / rowLength * rowLength;
+        }
+        var chunks = new List<(long, int)>();
+        for (long start = 0; start < length; start += step)
+        {
+            chunks.Add((start, (int)Math.Min(step, length - start)));
+        }
+        return chunks;
+    }
+
+    internal void ForEachChunk(long length, long rowLength, bool wholeRows, Action<long, int, ChunkScratch> body)
+    {
+        var chunks = Chunks(length, rowLength, wholeRows);
+        if (chunks.Count == 0)
+        {
+            return;
+        }
+        int capacity = chunks.Max(c => c.Count);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = _cancellation };
+        Parallel.ForEach(chunks, options, () => new ChunkScratch(capacity), (chunk, _, scratch) =>
+        {
+            body(chunk.Start, chunk.Count, scratch);
+            return scratch;
+        }, _ => { });
+    }
+
+    internal double[] SumChunks(long length, long rowLength, bool wholeRows, int width, Action<long, int, ChunkScratch, double[]> partial)
+    {
+        var chunks = Chunks(length, rowLength, wholeRows);
+        var results = new ConcurrentDictionary<long, double[]>();
+        ForEachChunk(length, rowLength, wholeRows, (start, count, scratch) =>
+        {
+            var sums = new double[width];
+            partial(start, count, scratch, sums);
+            results[start] = sums;
+        });
+        var total = new double[width];
+        foreach (var (start, _) in chunks)
+        {
+            var sums = results[start];
+            for (int i = 0; i < width; i++)
+            {
+                total[i] += sums[i];
+            }
+        }
+        return total;
+    }
+
+    internal void WriteOutput(TensorMergeJob job, long start, ReadOnlySpan<float> values)
+    {
+        if (_writer is null)
+        {
+            throw new InvalidOperationException("This run has no output (dry run).");
+        }
+        int size = job.OutputDType.SizeOf();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(values.Length * size);
+        try
+        {
+            FloatConversion.Encode(job.OutputDType, values, buffer.AsSpan(0, values.Length * size));
+            _writer.Write(_writer.IndexOf(job.Name), start * size, buffer.AsSpan(0, values.Length * size));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
