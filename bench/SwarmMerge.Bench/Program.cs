@@ -1,1 +1,15 @@
-﻿Console.WriteLine("Hello, World!");
+using SwarmMerge.Bench;
+
+// Usage: see bench/README.md.
+return args.FirstOrDefault() switch
+{
+    "merge" => MergeBenchmark.Run(args[1..]),
+    "merge-once" => MergeBenchmark.RunOnce(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: SwarmMerge.Bench merge [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 3] [--methods task_arithmetic,ties,dare_ties] [--dir bench/out/merge] [--threads N] [--out-shard-size 5G]");
+    return 2;
+}

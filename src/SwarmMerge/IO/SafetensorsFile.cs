@@ -12,6 +12,7 @@ public sealed class SafetensorsFile : IDisposable
 {
     private readonly MemoryMappedFile? _map;
     private readonly Dictionary<string, TensorInfo> _byName;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _handle;
 
     private SafetensorsFile(string path, SafetensorsHeader header, long dataStart, MemoryMappedFile? map)
     {
@@ -86,7 +87,8 @@ public sealed class SafetensorsFile : IDisposable
         {
             return new TensorView(info, null);
         }
-        return new TensorView(info, _map.CreateViewAccessor(DataStart + info.DataBegin, info.ByteLength, MemoryMappedFileAccess.Read));
+        _handle ??= File.OpenHandle(Path);
+        return new TensorView(info, _map.CreateViewAccessor(DataStart + info.DataBegin, info.ByteLength, MemoryMappedFileAccess.Read)) { _file = _handle, _fileOffset = DataStart + info.DataBegin };
     }
 
     /// <inheritdoc />

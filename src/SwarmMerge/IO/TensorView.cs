@@ -36,8 +36,22 @@ public sealed unsafe class TensorView : IDisposable
     public void ReadFloats(long start, Span<float> destination)
     {
         int size = Info.DType.SizeOf();
-        FloatConversion.Decode(Info.DType, Bytes(start * size, destination.Length * size), destination);
+        int length = destination.Length * size;
+        if (_file is null)
+        {
+            FloatConversion.Decode(Info.DType, Bytes(start * size, length), destination);
+            return;
+        }
+        var buffer = t_buffer is { } b && b.Length >= length ? b : t_buffer = new byte[Math.Max(length, 1 << 20)];
+        RandomAccess.Read(_file, buffer.AsSpan(0, length), _fileOffset + start * size);
+        FloatConversion.Decode(Info.DType, buffer.AsSpan(0, length), destination);
     }
+
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    internal Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+    internal long _fileOffset;
 
     /// <summary>Asks the kernel to start reading the mapped bytes now (they are read ahead while other work runs).</summary>
     public void Prefetch()

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using SwarmMerge.Merging.Numerics;
 using SwarmMerge.Merging.Sparsification;
 
@@ -259,22 +260,11 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
                 agreeingWeights.Clear();
                 for (int i = 0; i < n; i++)
                 {
-                    var delta = scratch.Get(3 + i, count);
-                    for (int e = 0; e < count; e++)
-                    {
-                        if (elected[e] >= 0 ? delta[e] > 0 : delta[e] < 0)
-                        {
-                            mixed[e] += delta[e];
-                            agreeingWeights[e] += weights[i];
-                        }
-                    }
+                    AddAgreeing(elected, scratch.Get(3 + i, count), weights[i], mixed, agreeingWeights);
                 }
                 if (normalize)
                 {
-                    for (int e = 0; e < count; e++)
-                    {
-                        mixed[e] /= agreeingWeights[e] == 0 ? 1 : agreeingWeights[e];
-                    }
+                    DivideByNonZero(mixed, agreeingWeights);
                 }
             }
             else if (normalize)
@@ -289,5 +279,53 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
             TensorPrimitives.Add(baseValues, mixed, mixed);
             job.Write(start, mixed);
         }, WholeRows);
+    }
+
+    // Where sign(δ) equals the elected sign (+ when elected ≥ 0), add δ to mixed and w to weights. Zero never agrees.
+    private static void AddAgreeing(ReadOnlySpan<float> elected, ReadOnlySpan<float> delta, float weight, Span<float> mixed, Span<float> weights)
+    {
+        int e = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var zero = Vector256<float>.Zero;
+            var w = Vector256.Create(weight);
+            for (; e <= delta.Length - Vector256<float>.Count; e += Vector256<float>.Count)
+            {
+                var s = Vector256.Create(elected.Slice(e, Vector256<float>.Count));
+                var d = Vector256.Create(delta.Slice(e, Vector256<float>.Count));
+                var positive = Vector256.GreaterThanOrEqual(s, zero);
+                var agree = (positive & Vector256.GreaterThan(d, zero)) | Vector256.AndNot(Vector256.LessThan(d, zero), positive);
+                (Vector256.Create(mixed.Slice(e, Vector256<float>.Count)) + (d & agree)).CopyTo(mixed.Slice(e));
+                (Vector256.Create(weights.Slice(e, Vector256<float>.Count)) + (w & agree)).CopyTo(weights.Slice(e));
+            }
+        }
+        for (; e < delta.Length; e++)
+        {
+            if (elected[e] >= 0 ? delta[e] > 0 : delta[e] < 0)
+            {
+                mixed[e] += delta[e];
+                weights[e] += weight;
+            }
+        }
+    }
+
+    // mixed /= divisor, with a zero divisor read as 1.
+    private static void DivideByNonZero(Span<float> mixed, ReadOnlySpan<float> divisor)
+    {
+        int e = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256<float>.One;
+            for (; e <= mixed.Length - Vector256<float>.Count; e += Vector256<float>.Count)
+            {
+                var d = Vector256.Create(divisor.Slice(e, Vector256<float>.Count));
+                d = Vector256.ConditionalSelect(Vector256.Equals(d, Vector256<float>.Zero), one, d);
+                (Vector256.Create(mixed.Slice(e, Vector256<float>.Count)) / d).CopyTo(mixed.Slice(e));
+            }
+        }
+        for (; e < mixed.Length; e++)
+        {
+            mixed[e] /= divisor[e] == 0 ? 1 : divisor[e];
+        }
     }
 }

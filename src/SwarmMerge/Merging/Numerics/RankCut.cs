@@ -35,6 +35,30 @@ public sealed class RankCut
     /// <summary>The magnitude key of a float: its bit pattern without the sign (monotone in |x|).</summary>
     public static uint Key(float x) => BitConverter.SingleToUInt32Bits(x) & 0x7FFFFFFF;
 
+    /// <summary>
+    /// When every element's side of the cut follows from its magnitude alone (no tie at the threshold has to
+    /// be split by index), the smallest key that lies above the cut; otherwise null. Keys ≥ this are above.
+    /// </summary>
+    public ulong? SimpleBound
+    {
+        get
+        {
+            if (Position <= 0)
+            {
+                return 0;
+            }
+            if (Position >= Count)
+            {
+                return 1UL << 32; // above every 31-bit key
+            }
+            if (_chunkStarts.Length == 0)
+            {
+                return TiesBelowCut == 0 ? Threshold : (ulong)Threshold + 1;
+            }
+            return null;
+        }
+    }
+
     /// <summary>A cursor over the chunk starting at global index <paramref name="start"/>; feed it that chunk's values in order.</summary>
     public RankCursor Begin(long start) => new(this, TiesBeforeChunk(start));
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SwarmMerge.Merging.Numerics;
 
 /// <summary>A set of values read chunk by chunk (chunk boundaries fixed; chunks may be visited concurrently).</summary>
@@ -26,9 +28,9 @@ public static class RankSelection
             return new RankCut(Math.Clamp(position, 0, count), count, 0, 0, [], []);
         }
 
-        var high = Histogram(values, 1 << 15, key => (int)(key >> 16), _ => true);
+        var high = Histogram(values, HighBins, highBin: -1);
         var (highBin, belowHigh) = Locate(high, position);
-        var low = Histogram(values, 1 << 16, key => (int)(key & 0xFFFF), key => (key >> 16) == highBin);
+        var low = Histogram(values, 1 << 16, highBin);
         var (lowBin, belowLow) = Locate(low, position - belowHigh);
         uint threshold = ((uint)highBin << 16) | (uint)lowBin;
         long below = belowHigh + belowLow;
@@ -69,18 +71,33 @@ public static class RankSelection
         return new RankCut(position, count, threshold, tiesBelowCut, starts, before);
     }
 
-    private static long[] Histogram(IChunkedValues values, int bins, Func<uint, int> bin, Func<uint, bool> include)
+    private const int HighBins = 1 << 15; // keys have 31 bits: the top 15 select the coarse bin
+
+    // highBin < 0: histogram of the top 15 key bits over all values; otherwise of the low 16 bits over the
+    // values whose top bits equal highBin.
+    private static long[] Histogram(IChunkedValues values, int bins, int highBin)
     {
         var total = new long[bins];
         values.ForEachChunk((_, chunk) =>
         {
-            var local = new long[bins];
-            foreach (float x in chunk)
+            int[] local = ArrayPool<int>.Shared.Rent(bins);
+            Array.Clear(local, 0, bins);
+            if (highBin < 0)
             {
-                uint key = RankCut.Key(x);
-                if (include(key))
+                foreach (float x in chunk)
                 {
-                    local[bin(key)]++;
+                    local[RankCut.Key(x) >> 16]++;
+                }
+            }
+            else
+            {
+                foreach (float x in chunk)
+                {
+                    uint key = RankCut.Key(x);
+                    if ((key >> 16) == (uint)highBin)
+                    {
+                        local[key & 0xFFFF]++;
+                    }
                 }
             }
             lock (total)
@@ -90,6 +107,7 @@ public static class RankSelection
                     total[i] += local[i];
                 }
             }
+            ArrayPool<int>.Shared.Return(local);
         });
         return total;
     }

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using SwarmMerge.IO;
+using SwarmMerge.Merging;
+
+namespace SwarmMerge.Bench;
+
+/// <summary>
+/// Merge throughput and memory on realistic shapes: the merge's wall time against the time of simply
+/// reading every input file once, in the same run, from a cold and from a warm page cache; and the
+/// merge's peak resident memory (measured in a child process that does nothing else).
+/// </summary>
+internal static class MergeBenchmark
+{
+    public static int Run(string[] args)
+    {
+        var o = Options.Parse(args);
+        var shape = new SyntheticCheckpoints.Shape(o.Int("layers", 12), o.Int("hidden", 2048), o.Int("intermediate", 5504), o.Int("vocab", 32000));
+        int experts = o.Int("experts", 3);
+        string dir = Path.GetFullPath(o.Text("dir", "bench/out/merge"));
+        string[] methods = o.Text("methods", "task_arithmetic,ties,dare_ties").Split(',');
+        int threads = o.Int("threads", Environment.ProcessorCount);
+        string shardSize = o.Text("out-shard-size", "5G");
+        string tag = $"L{shape.Layers}-H{shape.Hidden}-I{shape.Intermediate}-V{shape.Vocab}";
+
+        var models = Enumerable.Range(0, experts + 1).Select(m => Path.Combine(dir, tag, m == 0 ? "base" : $"expert{m}")).ToList();
+        var clock = Stopwatch.StartNew();
+        foreach (var (path, m) in models.Select((p, m) => (p, m)))
+        {
+            SyntheticCheckpoints.Write(path, shape, m, ByteSize.Parse("2G"));
+        }
+        Console.Error.WriteLine($"checkpoints ready in {clock.Elapsed.TotalSeconds:F0} s");
+        var files = models.SelectMany(m => Directory.GetFiles(m, "*.safetensors")).ToList();
+        long inputBytes = files.Sum(f => new FileInfo(f).Length);
+
+        var report = new StringBuilder();
+        report.AppendLine($"Merge benchmark: Llama-shaped {tag}, base + {experts} experts, BF16, {inputBytes / 1e9:F2} GB of input ({inputBytes / (double)(experts + 1) / 1e9:F2} GB per model); {threads} threads; {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM.");
+        report.AppendLine();
+        report.AppendLine("| method | cache | read inputs once (s) | merge (s) | ratio | merge read+write GB/s | peak RSS (MB) |");
+        report.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (string method in methods)
+        {
+            foreach (bool cold in new[] { true, false })
+            {
+                if (cold)
+                {
+                    PageCache.Evict(files);
+                }
+                else
+                {
+                    ReadAll(files); // warm the cache
+                }
+                double read = ReadAll(files);
+                if (cold)
+                {
+                    PageCache.Evict(files);
+                }
+                var (merge, rss, outputBytes) = MergeInChild(dir, tag, method, models, threads, shardSize);
+                string row = $"| {method} | {(cold ? "cold" : "warm")} | {read:F2} | {merge:F2} | {merge / read:F2} | {(inputBytes + outputBytes) / merge / 1e9:F2} | {rss / 1e6:F0} |";
+                report.AppendLine(row);
+                Console.Error.WriteLine(row);
+            }
+        }
+        Console.WriteLine(report);
+        string table = Path.Combine(dir, $"merge-{tag}.md");
+        File.WriteAllText(table, report.ToString());
+        Console.Error.WriteLine($"table written to {table}");
+        return 0;
+    }
+
+    private static double ReadAll(List<string> files)
+    {
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[16 << 20];
+        foreach (string file in files)
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            while (stream.Read(buffer) > 0)
+            {
+            }
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static (double Seconds, long PeakRss, long OutputBytes) MergeInChild(string dir, string tag, string method, List<string> models, int threads, string shardSize)
+    {
+        string yaml = Path.Combine(dir, $"{tag}-{method}.yml");
+        var text = new StringBuilder($"merge_method: {method}\nbase_model: {models[0]}\nparameters: {{weight: 1.0, density: 0.5, normalize: true}}\nmodels:\n");
+        foreach (string expert in models.Skip(1))
+        {
+            text.AppendLine($"  - model: {expert}");
+        }
+        File.WriteAllText(yaml, text.ToString());
+        string output = Path.Combine(dir, $"out-{method}");
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, true);
+        }
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "SwarmMerge.Bench.dll"), "merge-once", yaml, output, threads.ToString(CultureInfo.InvariantCulture), shardSize })
+        {
+            start.ArgumentList.Add(a);
+        }
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) != "dotnet")
+        {
+            start.ArgumentList.RemoveAt(0); // running as an apphost
+        }
+        using var child = Process.Start(start)!;
+        string result = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"merge-once failed: {result}");
+        }
+        var fields = result.Trim().Split(' ');
+        long outputBytes = Directory.GetFiles(output).Sum(f => new FileInfo(f).Length);
+        Directory.Delete(output, true);
+        return (double.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture), outputBytes);
+    }
+
+    /// <summary>The child: one merge, then "seconds peak-rss-bytes" on stdout.</summary>
+    public static int RunOnce(string[] args)
+    {
+        var config = MergeConfigParser.Load(args[0]);
+        using var plan = MergePlanner.Create(config, Environment.CurrentDirectory);
+        var result = MergeExecutor.Run(plan, args[1], new MergeOptions { Threads = int.Parse(args[2], CultureInfo.InvariantCulture), MaxShardBytes = ByteSize.Parse(args[3]) });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Seconds:F3} {PageCache.PeakResidentBytes()}"));
+        return 0;
+    }
+
+    private sealed class Options(Dictionary<string, string> values)
+    {
+        public static Options Parse(string[] args)
+        {
+            var values = new Dictionary<string, string>();
+            for (int i = 0; i + 1 < args.Length; i += 2)
+            {
+                values[args[i].TrimStart('-')] = args[i + 1];
+            }
+            return new Options(values);
+        }
+
+        public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+        public string Text(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+    }
+}

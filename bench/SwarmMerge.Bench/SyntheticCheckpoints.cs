@@ -1,0 +1,99 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Bench;
+
+/// <summary>Writes Llama-shaped BF16 checkpoints of random weights: a base, and experts that differ from it by small random deltas.</summary>
+internal static class SyntheticCheckpoints
+{
+    public sealed record Shape(int Layers, int Hidden, int Intermediate, int Vocab);
+
+    public static List<OutputTensor> Tensors(Shape s)
+    {
+        var tensors = new List<OutputTensor> { new("model.embed_tokens.weight", TensorDType.BF16, [s.Vocab, s.Hidden]) };
+        for (int l = 0; l < s.Layers; l++)
+        {
+            string p = $"model.layers.{l}.";
+            tensors.Add(new(p + "input_layernorm.weight", TensorDType.BF16, [s.Hidden]));
+            foreach (string proj in new[] { "q_proj", "k_proj", "v_proj", "o_proj" })
+            {
+                tensors.Add(new(p + $"self_attn.{proj}.weight", TensorDType.BF16, [s.Hidden, s.Hidden]));
+            }
+            tensors.Add(new(p + "post_attention_layernorm.weight", TensorDType.BF16, [s.Hidden]));
+            tensors.Add(new(p + "mlp.gate_proj.weight", TensorDType.BF16, [s.Intermediate, s.Hidden]));
+            tensors.Add(new(p + "mlp.up_proj.weight", TensorDType.BF16, [s.Intermediate, s.Hidden]));
+            tensors.Add(new(p + "mlp.down_proj.weight", TensorDType.BF16, [s.Hidden, s.Intermediate]));
+        }
+        tensors.Add(new("model.norm.weight", TensorDType.BF16, [s.Hidden]));
+        tensors.Add(new("lm_head.weight", TensorDType.BF16, [s.Vocab, s.Hidden]));
+        return tensors;
+    }
+
+    /// <summary>Writes model number <paramref name="model"/> (0 = base) unless it already exists.</summary>
+    public static void Write(string directory, Shape shape, int model, long maxShardBytes)
+    {
+        if (File.Exists(Path.Combine(directory, "config.json")))
+        {
+            return;
+        }
+        string partial = directory + ".partial";
+        if (Directory.Exists(partial))
+        {
+            Directory.Delete(partial, true);
+        }
+        Directory.CreateDirectory(partial);
+        var tensors = Tensors(shape);
+        using (var writer = new ShardedSafetensorsWriter(partial, tensors, maxShardBytes))
+        {
+            Parallel.For(0, tensors.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                var t = tensors[i];
+                long count = t.Shape.Aggregate(1L, (a, b) => a * b);
+                const int Block = 1 << 20;
+                var values = new float[Block];
+                var bits = new ushort[Block];
+                for (long start = 0; start < count; start += Block)
+                {
+                    int n = (int)Math.Min(Block, count - start);
+                    Fill(values.AsSpan(0, n), (ulong)i, start, model);
+                    FloatConversion.EncodeBFloat16(values.AsSpan(0, n), bits);
+                    writer.Write(i, start * 2, MemoryMarshal.AsBytes(bits.AsSpan(0, n)));
+                }
+            });
+            writer.Complete();
+        }
+        var config = new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["model_type"] = "llama", ["hidden_size"] = shape.Hidden,
+            ["intermediate_size"] = shape.Intermediate, ["num_hidden_layers"] = shape.Layers, ["num_attention_heads"] = shape.Hidden / 128,
+            ["num_key_value_heads"] = shape.Hidden / 128, ["vocab_size"] = shape.Vocab, ["tie_word_embeddings"] = false, ["torch_dtype"] = "bfloat16",
+        };
+        File.WriteAllText(Path.Combine(partial, "config.json"), config.ToJsonString());
+        Directory.Move(partial, directory);
+    }
+
+    // Base weights ~U(−0.05, 0.05); an expert adds its own ~U(−0.005, 0.005) delta. Uniform from a hash of (tensor, index, model).
+    private static void Fill(Span<float> values, ulong tensor, long start, int model)
+    {
+        for (int j = 0; j < values.Length; j++)
+        {
+            ulong index = (ulong)(start + j);
+            float w = Uniform(Mix(tensor * 0x9E3779B97F4A7C15 + index)) * 0.05f;
+            if (model > 0)
+            {
+                w += Uniform(Mix((tensor + 1000 * (ulong)model) * 0xD1B54A32D192ED03 + index)) * 0.005f;
+            }
+            values[j] = w;
+        }
+    }
+
+    private static float Uniform(ulong bits) => (bits >> 40) / 8388608f - 1f;
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+        return z ^ (z >> 31);
+    }
+}

@@ -1,0 +1,53 @@
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Tests;
+
+/// <summary>Size strings as Hugging Face's <c>max_shard_size</c> writes them: decimal units, binary with <c>i</c>.</summary>
+public sealed class ByteSizeTests
+{
+    [Theory]
+    [InlineData("500M", 500_000_000L)]
+    [InlineData("5G", 5_000_000_000L)]
+    [InlineData("5GB", 5_000_000_000L)]
+    [InlineData("2GiB", 2L * 1024 * 1024 * 1024)]
+    [InlineData("1048576", 1_048_576L)]
+    [InlineData("1.5G", 1_500_000_000L)]
+    [InlineData("10K", 10_000L)]
+    [InlineData("3KiB", 3072L)]
+    [InlineData("4Mi", 4L * 1024 * 1024)]
+    [InlineData("1T", 1_000_000_000_000L)]
+    [InlineData("5gb", 5_000_000_000L)]
+    [InlineData(" 100MB ", 100_000_000L)]
+    public void Parses_sizes(string text, long expected)
+    {
+        Assert.Equal(expected, ByteSize.Parse(text));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("abc")]
+    [InlineData("-5M")]
+    [InlineData("0")]
+    [InlineData("0G")]
+    [InlineData("GB")]
+    [InlineData("5XB")]
+    [InlineData("NaN")]
+    public void Rejects_what_is_not_a_positive_size(string text)
+    {
+        var ex = Assert.Throws<FormatException>(() => ByteSize.Parse(text));
+        Assert.Contains($"'{text}'", ex.Message);
+    }
+
+    [Fact(Skip = "bug: a positive value that rounds to 0 bytes returns 0 instead of throwing FormatException ('not a positive size'); the writer then fails with ArgumentOutOfRangeException")]
+    public void Rejects_a_size_that_rounds_to_zero_bytes()
+    {
+        Assert.Throws<FormatException>(() => ByteSize.Parse("0.4"));
+    }
+
+    [Fact(Skip = "bug: a size beyond long.MaxValue throws OverflowException from the checked cast, not the documented FormatException, and the CLI does not catch OverflowException")]
+    public void Rejects_a_size_too_large_for_a_long()
+    {
+        Assert.Throws<FormatException>(() => ByteSize.Parse("1e30"));
+    }
+}
