@@ -115,6 +115,23 @@ public sealed class AtomicDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_commit_that_fails_puts_the_old_content_back()
+    {
+        string destination = _temp["out"];
+        Directory.CreateDirectory(destination);
+        File.WriteAllText(Path.Combine(destination, "old.txt"), "old");
+
+        using (var atomic = new AtomicDirectory(destination, overwrite: true))
+        {
+            Directory.Delete(atomic.TemporaryPath, recursive: true); // the new folder vanished: its move must fail
+            Assert.ThrowsAny<IOException>(atomic.Commit);
+        }
+
+        Assert.Equal(["old.txt"], Directory.GetFileSystemEntries(destination).Select(Path.GetFileName));
+        Assert.Equal(["out"], ParentEntries());
+    }
+
+    [Fact]
     public void Temporary_folder_is_a_hidden_sibling_of_the_destination()
     {
         using var atomic = new AtomicDirectory(_temp["out"], overwrite: false);

@@ -340,6 +340,15 @@ public sealed class LayerPositionTests
     }
 
     [Fact]
+    public void GPT_NeoX_output_head_is_at_the_end_not_with_the_embeddings()
+    {
+        string[] names = ["gpt_neox.embed_in.weight", "gpt_neox.layers.0.mlp.dense_h_to_4h.weight", "gpt_neox.layers.1.mlp.dense_h_to_4h.weight", "embed_out.weight"];
+        var position = new LayerPosition(names);
+        Assert.Equal(0.0, position.Of("gpt_neox.embed_in.weight"));
+        Assert.Equal(1.0, position.Of("embed_out.weight"));
+    }
+
+    [Fact]
     public void A_single_layer_is_at_t_zero()
     {
         var position = new LayerPosition(["model.layers.0.mlp.up_proj.weight", "model.norm.weight"]);

@@ -415,7 +415,7 @@ public sealed class SafetensorsFormatTests : IDisposable
         AssertNames(ex, Path.Combine(folder, "part.safetensors"), "ghost", "listed in model.safetensors.index.json but absent from the shard");
     }
 
-    [Fact(Skip = "bug: Checkpoint.ReadJsonObject catches only JsonException; JsonNode.Parse accepts duplicate keys and JsonObject then throws ArgumentException (\"An item with the same key has already been added\"), which the CLI does not catch")]
+    [Fact]
     public void Index_with_a_duplicate_tensor_name_is_a_format_error()
     {
         string folder = WriteRenamedShard();
@@ -463,6 +463,9 @@ public sealed class SafetensorsFormatTests : IDisposable
     [InlineData("""{"model_type":"gpt2","tie_word_embeddings":false}""", false)]
     [InlineData("""{"model_type":"llama"}""", false)]
     [InlineData("""{"model_type":"gpt2"}""", true)]
+    [InlineData("""{"model_type":"gpt_neox"}""", false)]
+    [InlineData("""{"model_type":"t5"}""", true)]
+    [InlineData("""{"model_type":7}""", true)]
     public void TieWordEmbeddings_follows_config_then_model_type_default(string config, bool expected)
     {
         string folder = TestModels.Write(_temp["m"], [new TestTensor("w", TensorDType.F32, [1], [1f])], (JsonObject)JsonNode.Parse(config)!);

@@ -45,7 +45,16 @@ public sealed class AtomicDirectory : IDisposable
             displaced = TemporaryPath + ".old";
             Directory.Move(Destination, displaced);
         }
-        Directory.Move(TemporaryPath, Destination);
+        try
+        {
+            Directory.Move(TemporaryPath, Destination);
+        }
+        catch when (displaced is not null)
+        {
+            // Put the previous folder back: a failed commit must leave the destination as it was.
+            Directory.Move(displaced, Destination);
+            throw;
+        }
         _committed = true;
         if (displaced is not null)
         {

@@ -29,10 +29,16 @@ public static class ByteSize
                 break;
             }
         }
+        // NumberStyles.Float also accepts "Infinity" and "NaN"; both are rejected by the range check.
         if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0))
         {
             throw new FormatException($"'{text}' is not a size (examples: 500M, 5G, 2GiB, 1048576).");
         }
-        return checked((long)Math.Round(value * multiplier));
+        double bytes = Math.Round(value * multiplier);
+        if (!(bytes >= 1 && bytes < long.MaxValue))
+        {
+            throw new FormatException($"'{text}' is not a size between 1 byte and {long.MaxValue} bytes.");
+        }
+        return (long)bytes;
     }
 }

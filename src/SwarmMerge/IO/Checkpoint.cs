@@ -48,8 +48,9 @@ public sealed class Checkpoint : IDisposable
             {
                 return tied;
             }
-            string? modelType = Config?["model_type"]?.GetValue<string>();
-            return modelType is not ("llama" or "mistral" or "mixtral" or "qwen2" or "qwen3" or "phi3" or "olmo" or "olmo2");
+            string? modelType = Config?["model_type"] is JsonValue type && type.TryGetValue(out string? name) ? name : null;
+            return modelType is not ("llama" or "mistral" or "mixtral" or "qwen2" or "qwen2_moe" or "qwen3" or "qwen3_moe"
+                or "phi" or "phi3" or "olmo" or "olmo2" or "gpt_neox" or "stablelm" or "deepseek_v2" or "deepseek_v3");
         }
     }
 
@@ -169,7 +170,8 @@ public sealed class Checkpoint : IDisposable
     {
         try
         {
-            return JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject
+            // Duplicate keys are an error, not a silent "last one wins": which tensor or setting was meant is unknowable.
+            return JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new SafetensorsFormatException(path, null, "is not a JSON object");
         }
         catch (JsonException e)

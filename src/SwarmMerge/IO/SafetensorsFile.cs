@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 
 namespace SwarmMerge.IO;
 
@@ -12,7 +13,7 @@ public sealed class SafetensorsFile : IDisposable
 {
     private readonly MemoryMappedFile? _map;
     private readonly Dictionary<string, TensorInfo> _byName;
-    private Microsoft.Win32.SafeHandles.SafeFileHandle? _handle;
+    private readonly Lazy<SafeFileHandle> _handle;
 
     private SafetensorsFile(string path, SafetensorsHeader header, long dataStart, MemoryMappedFile? map)
     {
@@ -21,6 +22,7 @@ public sealed class SafetensorsFile : IDisposable
         DataStart = dataStart;
         _map = map;
         _byName = header.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _handle = new Lazy<SafeFileHandle>(() => File.OpenHandle(path, options: FileOptions.RandomAccess));
     }
 
     /// <summary>The file's path.</summary>
@@ -85,12 +87,19 @@ public sealed class SafetensorsFile : IDisposable
         var info = this[name];
         if (info.ByteLength == 0 || _map is null)
         {
-            return new TensorView(info, null);
+            return new TensorView(info, null, null, 0);
         }
-        _handle ??= File.OpenHandle(Path);
-        return new TensorView(info, _map.CreateViewAccessor(DataStart + info.DataBegin, info.ByteLength, MemoryMappedFileAccess.Read)) { _file = _handle, _fileOffset = DataStart + info.DataBegin };
+        long offset = DataStart + info.DataBegin;
+        return new TensorView(info, _map.CreateViewAccessor(offset, info.ByteLength, MemoryMappedFileAccess.Read), _handle.Value, offset);
     }
 
     /// <inheritdoc />
-    public void Dispose() => _map?.Dispose();
+    public void Dispose()
+    {
+        _map?.Dispose();
+        if (_handle.IsValueCreated)
+        {
+            _handle.Value.Dispose();
+        }
+    }
 }

@@ -43,6 +43,10 @@ public sealed class ShardedSafetensorsWriter : IDisposable
         long current = 0;
         for (int i = 0; i < tensors.Count; i++)
         {
+            if (tensors[i].Name == "__metadata__")
+            {
+                throw new ArgumentException("A tensor may not be named '__metadata__': safetensors reserves that key.", nameof(tensors));
+            }
             if (!_indexOfName.TryAdd(tensors[i].Name, i))
             {
                 throw new ArgumentException($"Tensor '{tensors[i].Name}' is listed twice.", nameof(tensors));

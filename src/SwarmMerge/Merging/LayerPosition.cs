@@ -33,10 +33,14 @@ public sealed partial class LayerPosition
         return IsEmbedding(name) ? 0 : 1;
     }
 
-    /// <summary>True for input-embedding-like names (<c>embed</c>, <c>wte</c>, <c>wpe</c>, <c>shared</c>).</summary>
+    /// <summary>
+    /// True for input-embedding-like names (<c>embed</c>, <c>wte</c>, <c>wpe</c>, <c>shared</c>); output heads
+    /// (<c>lm_head</c>, GPT-NeoX's <c>embed_out</c>) sit at the end of the network and are not.
+    /// </summary>
     public static bool IsEmbedding(string name) =>
-        name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal)
-        || name.Contains("wpe", StringComparison.Ordinal) || name.Contains("shared", StringComparison.Ordinal);
+        !name.Contains("embed_out", StringComparison.Ordinal) && !name.StartsWith("lm_head", StringComparison.Ordinal)
+        && (name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal)
+            || name.Contains("wpe", StringComparison.Ordinal) || name.Contains("shared", StringComparison.Ordinal));
 
     private static bool TryParse(string name, out string prefix, out int index)
     {

@@ -13,20 +13,17 @@ public sealed class DellaSparsifier(ulong key, double density, double epsilon, l
     public override void Apply(long start, Span<float> delta, bool divideByKeepProbability)
     {
         int m = (int)rowLength;
-        var order = ArrayPool<ulong>.Shared.Rent(m);
+        var sorter = t_sorter ??= new MagnitudeOrder();
+        var order = ArrayPool<int>.Shared.Rent(m);
         try
         {
             for (int rowStart = 0; rowStart < delta.Length; rowStart += m)
             {
                 var row = delta.Slice(rowStart, m);
-                for (int j = 0; j < m; j++)
-                {
-                    order[j] = ((ulong)RankCut.Key(row[j]) << 32) | (uint)j; // (|x|, index) order in one key
-                }
-                Array.Sort(order, 0, m);
+                sorter.Sort(row, order.AsSpan(0, m));
                 for (int rank = 0; rank < m; rank++)
                 {
-                    int j = (int)(order[rank] & 0xFFFFFFFF);
+                    int j = order[rank];
                     double p = m == 1 ? density : density - epsilon + (double)rank / (m - 1) * 2 * epsilon;
                     if (CounterRandom.Draw(key, start + rowStart + j) < p * CounterRandom.Range)
                     {
@@ -44,7 +41,10 @@ public sealed class DellaSparsifier(ulong key, double density, double epsilon, l
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(order);
+            ArrayPool<int>.Shared.Return(order);
         }
     }
+
+    [ThreadStatic]
+    private static MagnitudeOrder? t_sorter;
 }
