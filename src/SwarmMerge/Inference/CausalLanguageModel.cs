@@ -10,18 +10,17 @@ namespace SwarmMerge.Inference;
 /// scoring and left-padded for generation; positions come from the unpadded tokens, so padding never changes
 /// a sequence's results beyond float rounding. Not thread-safe: run one call at a time.
 /// </summary>
-public sealed class CausalLanguageModel : IDisposable
+public sealed class CausalLanguageModel : InferenceModel
 {
     private readonly CausalArchitecture _architecture;
     private readonly WeightedSession _session;
-    private readonly InferenceOptions _options;
     private readonly string[] _allOutputs;
 
     private CausalLanguageModel(CausalArchitecture architecture, InferenceOptions options)
+        : base(architecture.ModelType, architecture.Weights, architecture.Tied, options)
     {
         _architecture = architecture;
-        _options = options;
-        _session = new WeightedSession(architecture.BuildGraph(), architecture.ModelType, architecture.Weights, architecture.Tied, options);
+        _session = new WeightedSession(architecture.BuildGraph(), architecture.Weights, options);
         _allOutputs = [CausalGraph.Logits, .. Enumerable.Range(0, architecture.Layers).SelectMany(i => new[] { CausalGraph.PresentKey(i), CausalGraph.PresentValue(i) })];
     }
 
@@ -38,38 +37,14 @@ public sealed class CausalLanguageModel : IDisposable
     }
 
     /// <summary>Builds the model for <paramref name="checkpoint"/>'s config and loads its weights.</summary>
-    public static CausalLanguageModel Open(Checkpoint checkpoint, InferenceOptions? options = null)
-    {
-        var model = Create(ModelFamilies.ConfigOf(checkpoint), options, Path.Combine(checkpoint.Directory, "config.json"));
-        try
-        {
-            model.Weights.LoadFrom(checkpoint);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The config's <c>model_type</c>.</summary>
-    public string ModelType => _architecture.ModelType;
+    public static CausalLanguageModel Open(Checkpoint checkpoint, InferenceOptions? options = null) =>
+        Loaded(Create(ModelFamilies.ConfigOf(checkpoint), options, Path.Combine(checkpoint.Directory, "config.json")), checkpoint);
 
     /// <summary>Logits per position.</summary>
     public int VocabSize => _architecture.VocabSize;
 
     /// <summary>The config's end-of-sequence ids (the default stop tokens of <see cref="Generate"/>).</summary>
     public IReadOnlyList<int> EosTokenIds => _architecture.EosTokenIds;
-
-    /// <summary>The weights the next call runs with.</summary>
-    public ModelWeights Weights => _session.Weights;
-
-    /// <summary>A new, zeroed set of weight buffers for this model (e.g. one per candidate).</summary>
-    public ModelWeights CreateWeights() => _session.CreateWeights();
-
-    /// <summary>Runs later calls with <paramref name="weights"/> (from <see cref="CreateWeights"/>); nothing is copied.</summary>
-    public void UseWeights(ModelWeights weights) => _session.UseWeights(weights);
 
     /// <summary>Next-token logits at every position of each sequence.</summary>
     public IReadOnlyList<SequenceLogits> Logits(IReadOnlyList<int[]> sequences)
@@ -156,7 +131,7 @@ public sealed class CausalLanguageModel : IDisposable
             {
                 throw new InvalidOperationException("Cache length does not match the attention mask.");
             }
-            return _session.Run(inputs, wantPresent ? _allOutputs : [CausalGraph.Logits]);
+            return _session.Run(Weights, inputs, wantPresent ? _allOutputs : [CausalGraph.Logits]);
         }
         finally
         {
@@ -186,7 +161,7 @@ public sealed class CausalLanguageModel : IDisposable
     private IEnumerable<(int Index, int[] Tokens)[]> Batches(IReadOnlyList<int[]> sequences) =>
         sequences.Select((tokens, index) => (Index: index, Tokens: tokens))
             .OrderByDescending(x => x.Tokens.Length)
-            .Chunk(Math.Max(1, _options.MaxBatchSize));
+            .Chunk(Math.Max(1, Options.MaxBatchSize));
 
     /// <summary>Runs right-padded batches (longest first, to pad little) and hands each batch's logits [B, width, V] to <paramref name="use"/>.</summary>
     private void ForEachBatch(IReadOnlyList<int[]> sequences, Action<(int Index, int[] Tokens)[], OrtValue, int> use)
@@ -220,5 +195,5 @@ public sealed class CausalLanguageModel : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    protected override void DisposeSessions() => _session.Dispose();
 }

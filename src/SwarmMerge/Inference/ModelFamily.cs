@@ -6,9 +6,9 @@ public enum ModelFamily
     /// <summary>Decoder-only language models: <see cref="CausalLanguageModel"/>.</summary>
     CausalLanguageModel,
 
-    /// <summary>Encoders with a sequence-classification head: <c>SequenceClassificationModel</c>.</summary>
+    /// <summary>Encoders with a sequence-classification head: <see cref="SequenceClassificationModel"/>.</summary>
     SequenceClassification,
 
-    /// <summary>Encoder-decoder language models: <c>Seq2SeqLanguageModel</c>.</summary>
+    /// <summary>Encoder-decoder language models: <see cref="Seq2SeqLanguageModel"/>.</summary>
     Seq2SeqLanguageModel,
 }

@@ -55,7 +55,47 @@ internal static class RandomCheckpoints
 
     public static IReadOnlyList<WeightSpec> SpecsOf(JsonObject config)
     {
-        using var model = CausalLanguageModel.Create(config, new InferenceOptions { Threads = 1 });
-        return model.Weights.Specs;
+        var options = new InferenceOptions { Threads = 1 };
+        switch (ModelFamilies.FamilyOf(config))
+        {
+            case ModelFamily.CausalLanguageModel:
+                using (var model = CausalLanguageModel.Create(config, options)) { return model.Weights.Specs; }
+            case ModelFamily.SequenceClassification:
+                using (var model = SequenceClassificationModel.Create(config, options)) { return model.Weights.Specs; }
+            default:
+                using (var model = Seq2SeqLanguageModel.Create(config, options)) { return model.Weights.Specs; }
+        }
     }
+
+    public static JsonObject T5(bool flan) => new()
+    {
+        ["model_type"] = "t5",
+        ["d_model"] = 32,
+        ["d_kv"] = 8,
+        ["d_ff"] = 48,
+        ["num_heads"] = 4,
+        ["num_layers"] = 2,
+        ["num_decoder_layers"] = flan ? 3 : 2,
+        ["vocab_size"] = 50,
+        ["relative_attention_num_buckets"] = 8,
+        ["relative_attention_max_distance"] = 20,
+        ["feed_forward_proj"] = flan ? "gated-gelu" : "relu",
+        ["tie_word_embeddings"] = !flan,
+        ["decoder_start_token_id"] = 0,
+        ["eos_token_id"] = 1,
+    };
+
+    public static JsonObject Bert(string modelType) => new()
+    {
+        ["model_type"] = modelType,
+        ["hidden_size"] = 32,
+        ["intermediate_size"] = 64,
+        ["num_hidden_layers"] = 2,
+        ["num_attention_heads"] = 4,
+        ["vocab_size"] = 50,
+        ["max_position_embeddings"] = 40,
+        ["type_vocab_size"] = modelType == "bert" ? 2 : 1,
+        ["pad_token_id"] = modelType == "bert" ? 0 : 1,
+        ["num_labels"] = 3,
+    };
 }
