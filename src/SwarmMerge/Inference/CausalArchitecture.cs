@@ -1,0 +1,29 @@
+namespace SwarmMerge.Inference;
+
+/// <summary>
+/// A decoder-only architecture read from <c>config.json</c>: its weights and its forward graph. Every graph has
+/// the same interface (see <see cref="CausalGraph"/>), so one runtime serves GPT-2 and the Llama family.
+/// </summary>
+internal abstract class CausalArchitecture
+{
+    public required string ModelType { get; init; }
+    public required int Layers { get; init; }
+    public required int KvHeads { get; init; }
+    public required int HeadDim { get; init; }
+    public required int VocabSize { get; init; }
+
+    /// <summary>Keys at least this many positions behind the query are masked (Mistral); 0 for none.</summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>Longest sequence the position embeddings cover; 0 for no limit (rotary embeddings).</summary>
+    public int MaxPositions { get; init; }
+
+    /// <summary>End-of-sequence token ids from the config.</summary>
+    public int[] EosTokenIds { get; init; } = [];
+
+    public required IReadOnlyList<WeightSpec> Weights { get; init; }
+    public IReadOnlyDictionary<string, string> Tied { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The serialized ONNX model.</summary>
+    public abstract byte[] BuildGraph();
+}

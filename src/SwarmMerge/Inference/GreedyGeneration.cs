@@ -1,0 +1,113 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace SwarmMerge.Inference;
+
+/// <summary>
+/// Greedy decoding of one left-padded batch. With the cache, the first step runs the prompts and every later
+/// step feeds only the new token, passing the previous step's present keys/values back as the past; without it,
+/// every step reruns the whole sequence. Finished rows keep running (their tokens are ignored) until all finish.
+/// </summary>
+internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompts, HashSet<int> stops, GenerationOptions options, int[] promptIndices)
+{
+    public int[][] Run()
+    {
+        int batch = prompts.Length, promptWidth = prompts.Max(p => p.Length);
+        int capacity = promptWidth + options.MaxNewTokens;
+        var generated = prompts.Select(_ => new List<int>()).ToArray();
+        if (options.MaxNewTokens == 0)
+        {
+            return generated.Select(g => g.ToArray()).ToArray();
+        }
+        if (prompts.Any(p => p.Length == 0))
+        {
+            throw new ArgumentException("Every prompt needs at least one token.", nameof(prompts));
+        }
+        model.CheckLength(capacity - 1);
+
+        // Slot layout per row: [left padding][prompt][generated]; position −1 marks padding.
+        var tokens = new long[batch * capacity];
+        var positions = new long[batch * capacity];
+        positions.AsSpan().Fill(-1);
+        for (int b = 0; b < batch; b++)
+        {
+            int pad = promptWidth - prompts[b].Length;
+            for (int t = 0; t < prompts[b].Length; t++)
+            {
+                CheckToken(prompts[b][t]);
+                tokens[b * capacity + pad + t] = prompts[b][t];
+                positions[b * capacity + pad + t] = t;
+            }
+        }
+
+        var finished = new bool[batch];
+        int length = promptWidth, cached = 0;
+        IDisposableReadOnlyCollection<OrtValue>? previous = null;
+        try
+        {
+            while (true)
+            {
+                int start = options.UseCache ? cached : 0;
+                int time = length - start;
+                var outputs = model.Step(
+                    Slice(tokens, start, length, capacity, batch, clampNegative: false),
+                    Slice(positions, start, length, capacity, batch, clampNegative: true),
+                    AttentionBias.Causal(Slice(positions, start, length, capacity, batch, false), Slice(positions, 0, length, capacity, batch, false), batch, model.SlidingWindow),
+                    batch, time, options.UseCache && previous is not null ? previous.Skip(1).ToList() : null, wantPresent: options.UseCache);
+                previous?.Dispose();
+                previous = outputs;
+                cached = length;
+
+                for (int b = 0; b < batch; b++)
+                {
+                    int next = Tensors.ArgMax(Tensors.Row(outputs[0], (long)b * time + time - 1, model.VocabSize));
+                    tokens[b * capacity + length] = next;
+                    positions[b * capacity + length] = positions[b * capacity + length - 1] + 1;
+                    if (!finished[b])
+                    {
+                        generated[b].Add(next);
+                        finished[b] = stops.Contains(next)
+                            || generated[b].Count >= options.MaxNewTokens
+                            || (options.StopWhen?.Invoke(promptIndices[b], generated[b]) ?? false);
+                    }
+                }
+                length++;
+                if (finished.All(f => f))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            previous?.Dispose();
+        }
+        return generated.Select(g => g.ToArray()).ToArray();
+
+        void CheckToken(int token)
+        {
+            if ((uint)token >= (uint)model.VocabSize)
+            {
+                throw new ArgumentException($"Token id {token} is outside the vocabulary (size {model.VocabSize}).", nameof(prompts));
+            }
+        }
+    }
+
+    /// <summary>Slots [start, end) of every row, optionally with padding positions (−1) turned into 0 for embedding lookups.</summary>
+    private static long[] Slice(long[] source, int start, int end, int capacity, int batch, bool clampNegative)
+    {
+        int width = end - start;
+        var result = new long[batch * width];
+        for (int b = 0; b < batch; b++)
+        {
+            source.AsSpan(b * capacity + start, width).CopyTo(result.AsSpan(b * width));
+        }
+        if (clampNegative)
+        {
+            for (int i = 0; i < result.Length; i++)
+            {
+                result[i] = Math.Max(result[i], 0);
+            }
+        }
+        return result;
+    }
+}
