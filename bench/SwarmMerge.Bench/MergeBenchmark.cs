@@ -15,7 +15,7 @@ internal static class MergeBenchmark
 {
     public static int Run(string[] args)
     {
-        var o = Options.Parse(args);
+        var o = BenchOptions.Parse(args);
         var shape = new SyntheticCheckpoints.Shape(o.Int("layers", 12), o.Int("hidden", 2048), o.Int("intermediate", 5504), o.Int("vocab", 32000));
         int experts = o.Int("experts", 3);
         string dir = Path.GetFullPath(o.Text("dir", "bench/out/merge"));
@@ -160,22 +160,5 @@ internal static class MergeBenchmark
         var result = MergeExecutor.Run(plan, args[1], new MergeOptions { Threads = int.Parse(args[2], CultureInfo.InvariantCulture), MaxShardBytes = ByteSize.Parse(args[3]) });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Seconds:F3} {PageCache.PeakResidentBytes()}"));
         return 0;
-    }
-
-    private sealed class Options(Dictionary<string, string> values)
-    {
-        public static Options Parse(string[] args)
-        {
-            var values = new Dictionary<string, string>();
-            for (int i = 0; i + 1 < args.Length; i += 2)
-            {
-                values[args[i].TrimStart('-')] = args[i + 1];
-            }
-            return new Options(values);
-        }
-
-        public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-
-        public string Text(string name, string fallback) => values.GetValueOrDefault(name, fallback);
     }
 }
