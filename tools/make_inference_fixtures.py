@@ -262,7 +262,7 @@ def roberta_case(seed, dtype="F32"):
 
 def t5_case(seed, gated, dtype="F32"):
     d_ff = 128
-    d_kv = 24 if gated else 16  # flan-t5-small style: heads * d_kv (96) != d_model (64)
+    d_kv = 8 if gated else 16  # flan-t5-small style: heads * d_kv (32) != d_model (64)
     cfg = {
         "architectures": ["T5ForConditionalGeneration"], "classifier_dropout": 0.0, "d_ff": d_ff, "d_kv": d_kv,
         "d_model": HIDDEN, "decoder_start_token_id": 0, "dense_act_fn": "gelu_new" if gated else "relu",
@@ -277,7 +277,10 @@ def t5_case(seed, gated, dtype="F32"):
         cfg["tie_word_embeddings"] = False  # T5Config default is True, so HF writes it only when False
     I = Init(seed)
     E, inner = HIDDEN, HEADS * d_kv
-    t = {"shared.weight": I.normal((VOCAB, E), 1.0),
+    # classic (tied) T5: a smaller embedding and larger sublayer outputs, otherwise the residual
+    # stream is dominated by the input token's embedding and greedy decoding just repeats it
+    s_emb, s_out = (1.0, 0.15) if gated else (0.5, 0.3)
+    t = {"shared.weight": I.normal((VOCAB, E), s_emb),
          "encoder.final_layer_norm.weight": I.normal((E,), 0.1, 1.0),
          "decoder.final_layer_norm.weight": I.normal((E,), 0.1, 1.0)}
     if gated:
@@ -287,7 +290,7 @@ def t5_case(seed, gated, dtype="F32"):
         t[p + "q.weight"] = I.normal((inner, E), 0.1)
         t[p + "k.weight"] = I.normal((inner, E), 0.1)
         t[p + "v.weight"] = I.normal((inner, E), 0.15)
-        t[p + "o.weight"] = I.normal((E, inner), 0.15)
+        t[p + "o.weight"] = I.normal((E, inner), s_out)
 
     def ff(p):
         if gated:
@@ -295,7 +298,7 @@ def t5_case(seed, gated, dtype="F32"):
             t[p + "DenseReluDense.wi_1.weight"] = I.normal((d_ff, E), 0.15)
         else:
             t[p + "DenseReluDense.wi.weight"] = I.normal((d_ff, E), 0.15)
-        t[p + "DenseReluDense.wo.weight"] = I.normal((E, d_ff), 0.15)
+        t[p + "DenseReluDense.wo.weight"] = I.normal((E, d_ff), s_out)
 
     for stack, n_sub in (("encoder", 2), ("decoder", 3)):
         for l in range(LAYERS):
@@ -387,6 +390,15 @@ def decoder_expected(cfg, W, seed):
     else:
         raise RuntimeError("could not draw inputs with greedy margins > 1e-3")
     conts[2] = g3[0]
+    # look for a second prompt whose greedy continuation stops at an eos token (tests the stop rule)
+    g = torch.Generator().manual_seed(seed * 7919)
+    for attempt in range(3000):
+        p = draw(7)
+        r = greedy_decoder(cfg, W, p, 8)
+        if eos.intersection(r[0]) and min(r[1]) > MIN_MARGIN:
+            prompts[1], gens[1] = p, r
+            margins = [m for gtok in gens for m in gtok[1]] + g3[1]
+            break
     singles = [dec_logits(cfg, W, s) for s in seqs]
     checks = {"padded_batch_vs_unpadded_maxdiff": check_decoder_padding(cfg, W, seqs, singles),
               "kv_cache_vs_full_maxdiff": max(x[2] for x in gens + [g3])}
@@ -410,7 +422,12 @@ def decoder_expected(cfg, W, seed):
     exp = {
         "sequences": [{"input_ids": s, "logits": [r7(r.tolist()) for r in lg]} for s, lg in zip(seqs, singles)],
         "loglik": logliks,
-        "generation": [{"prompt": p, "max_new_tokens": 8, "tokens": x[0]} for p, x in zip(prompts, gens)],
+        "generation": [{"prompt": p, "max_new_tokens": 8, "tokens": x[0], "hit_eos": bool(eos.intersection(x[0]))}
+                       for p, x in zip(prompts, gens)],
+        "note": ("generation: greedy, HF generate semantics: only the new tokens are listed; decoding stops after "
+                 "a token in eos_token_id (int or list), which is then included as the last token; hit_eos "
+                 "tells whether that happened. No bos token is prepended anywhere: input_ids/prompt/context are "
+                 "fed exactly as listed."),
         "min_greedy_margin": min(margins),
         "logits_std": spread,
         "self_checks": checks,
@@ -497,6 +514,15 @@ def t5_expected(cfg, W, seed):
             break
     else:
         raise RuntimeError("could not draw inputs with greedy margins > 1e-3")
+    # look for a second generation input whose greedy output stops at eos (tests the stop rule)
+    g = torch.Generator().manual_seed(seed * 7919)
+    for attempt in range(3000):
+        x = draw_ids(g, 9, 2, VOCAB) + [eos]
+        r = t5_greedy(cfg, W, x, 8)
+        if eos in r[0] and min(r[1]) > MIN_MARGIN:
+            gen_inputs[1], gens[1] = x, r
+            margins = [m for x in gens for m in x[1]]
+            break
     items, singles = [], []
     for inp, lab in zip(inputs, labels):
         enc = R.t5_encode(cfg, W, torch.tensor([inp]))
