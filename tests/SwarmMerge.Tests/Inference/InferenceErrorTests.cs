@@ -89,8 +89,8 @@ public sealed class InferenceErrorTests : IDisposable
     [Fact]
     public void Cuda_without_the_native_provider_fails_clearly()
     {
-        var error = Assert.ThrowsAny<Exception>(() => CausalLanguageModel.Create(RandomCheckpoints.Llama(), new InferenceOptions { ExecutionProvider = "cuda" }));
-        Assert.Contains("cuda", error.Message, StringComparison.OrdinalIgnoreCase);
+        var error = Assert.Throws<NotSupportedException>(() => CausalLanguageModel.Create(RandomCheckpoints.Llama(), new InferenceOptions { ExecutionProvider = "cuda" }));
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", error.Message);
         var unknown = Assert.Throws<ArgumentException>(() => CausalLanguageModel.Create(RandomCheckpoints.Llama(), new InferenceOptions { ExecutionProvider = "tpu" }));
         Assert.Contains("'tpu'", unknown.Message);
     }
@@ -104,5 +104,14 @@ public sealed class InferenceErrorTests : IDisposable
         var second = a.CreateWeights();
         a.UseWeights(second);
         Assert.Same(second, a.Weights);
+    }
+
+    [Fact]
+    public void Open_picks_the_model_class_from_model_type()
+    {
+        using var checkpoint = Checkpoint.Open(RandomCheckpoints.Write(Path.Combine(_root, "bert"), RandomCheckpoints.Bert("bert"), seed: 1));
+        using var model = ModelFamilies.Open(checkpoint, new InferenceOptions { Threads = 1 });
+        Assert.IsType<SequenceClassificationModel>(model);
+        Assert.Equal("bert", model.ModelType);
     }
 }
