@@ -7,7 +7,8 @@ namespace SwarmMerge.Inference;
 /// The frame every decoder graph shares. Inputs: <c>input_ids</c> [B, T], <c>position_ids</c> [B, T] (int64),
 /// <c>attention_bias</c> [B, 1, 1, T, S] (0 or −1e9; S = P + T), per layer <c>past.i.key</c> [B, KV, D, P]
 /// (keys stored transposed, so no per-step transpose) and <c>past.i.value</c> [B, KV, P, D], where P may be 0.
-/// Outputs: <c>logits</c> [B, T, V] and <c>present.i.key</c>/<c>present.i.value</c> (past plus this run).
+/// <c>logit_rows</c> [R] (the rows of the flattened [B·T] positions whose logits are wanted: the LM head, the largest
+/// matrix product, runs on those rows only). Outputs: <c>logits</c> [R, V] and <c>present.i.key</c>/<c>present.i.value</c> (past plus this run).
 /// Hidden states are 2-D [B·T, H] so every projection is one Gemm.
 /// </summary>
 internal sealed class CausalGraph
@@ -15,6 +16,7 @@ internal sealed class CausalGraph
     public const string InputIds = "input_ids";
     public const string PositionIds = "position_ids";
     public const string AttentionBias = "attention_bias";
+    public const string LogitRows = "logit_rows";
     public const string Logits = "logits";
 
     public static string PastKey(int layer) => $"past.{layer}.key";
@@ -31,6 +33,7 @@ internal sealed class CausalGraph
         G.Input(InputIds, DataType.Int64, "batch", "time");
         G.Input(PositionIds, DataType.Int64, "batch", "time");
         G.Input(AttentionBias, DataType.Float, "batch", 1L, 1L, "time", "total");
+        G.Input(LogitRows, DataType.Int64, "rows");
         for (int layer = 0; layer < architecture.Layers; layer++)
         {
             G.Input(PastKey(layer), DataType.Float, "batch", (long)architecture.KvHeads, (long)architecture.HeadDim, "past");
@@ -81,11 +84,11 @@ internal sealed class CausalGraph
         return G.Reshape(G.Transpose(context, 0, 3, 1, 2, 4), -1, heads * d);
     }
 
-    /// <summary>Declares the logits output from final hidden states [B·T, H] and an LM head weight [V, H].</summary>
+    /// <summary>Declares the logits output [R, V] from final hidden states [B·T, H] and an LM head weight [V, H].</summary>
     public byte[] Finish(string hidden, string lmHead)
     {
-        var logits = G.Reshape(G.Linear(hidden, lmHead), G.ShapeOf(BatchTime, (long)_architecture.VocabSize));
-        G.Output(logits, Logits, DataType.Float, "batch", "time", (long)_architecture.VocabSize);
+        var logits = G.Linear(G.Gather(hidden, LogitRows), lmHead);
+        G.Output(logits, Logits, DataType.Float, "rows", (long)_architecture.VocabSize);
         return G.ToModelBytes();
     }
 }

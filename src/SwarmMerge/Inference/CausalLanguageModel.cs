@@ -50,15 +50,12 @@ public sealed class CausalLanguageModel : InferenceModel
     public IReadOnlyList<SequenceLogits> Logits(IReadOnlyList<int[]> sequences)
     {
         var results = new SequenceLogits[sequences.Count];
-        ForEachBatch(sequences, (batch, logits, width) =>
+        ForEachBatch(sequences, (_, tokens) => Enumerable.Range(0, tokens.Length), (index, logits, firstRow) =>
         {
-            for (int b = 0; b < batch.Length; b++)
-            {
-                var (index, tokens) = batch[b];
-                var values = new float[tokens.Length * VocabSize];
-                logits.GetTensorDataAsSpan<float>().Slice(b * width * VocabSize, values.Length).CopyTo(values);
-                results[index] = new SequenceLogits(tokens.Length, VocabSize, values);
-            }
+            int length = sequences[index].Length;
+            var values = new float[length * VocabSize];
+            logits.GetTensorDataAsSpan<float>().Slice(firstRow * VocabSize, values.Length).CopyTo(values);
+            results[index] = new SequenceLogits(length, VocabSize, values);
         });
         return results;
     }
@@ -78,16 +75,9 @@ public sealed class CausalLanguageModel : InferenceModel
             sequences[i] = [.. context, .. continuation.AsSpan(0, continuation.Length - 1)];
         }
         var results = new LogLikelihood[requests.Count];
-        ForEachBatch(sequences, (batch, logits, width) =>
-        {
-            for (int b = 0; b < batch.Length; b++)
-            {
-                int index = batch[b].Index;
-                var request = requests[index];
-                int first = request.Context.Length - 1;
-                results[index] = Score.Continuation(request.Continuation, t => Tensors.Row(logits, (long)b * width + first + t, VocabSize));
-            }
-        });
+        // Only the positions that predict continuation tokens need logits.
+        ForEachBatch(sequences, (index, _) => Enumerable.Range(requests[index].Context.Length - 1, requests[index].Continuation.Length), (index, logits, firstRow) =>
+            results[index] = Score.Continuation(requests[index].Continuation, t => Tensors.Row(logits, firstRow + t, VocabSize)));
         return results;
     }
 
@@ -108,7 +98,11 @@ public sealed class CausalLanguageModel : InferenceModel
         return results;
     }
 
-    internal IDisposableReadOnlyCollection<OrtValue> Step(long[] ids, long[] positions, float[] bias, int batch, int time, IReadOnlyList<OrtValue>? past, bool wantPresent)
+    /// <summary>
+    /// One run over [B, T] tokens after a cache of P positions (<paramref name="past"/>, null for none); logits come
+    /// back for <paramref name="rows"/> (indices into the flattened [B·T] positions) only.
+    /// </summary>
+    internal IDisposableReadOnlyCollection<OrtValue> Step(long[] ids, long[] positions, float[] bias, long[] rows, int batch, int time, IReadOnlyList<OrtValue>? past, bool wantPresent)
     {
         int total = bias.Length / (batch * time);
         int pastLength = total - time;
@@ -120,6 +114,7 @@ public sealed class CausalLanguageModel : InferenceModel
                 (CausalGraph.InputIds, Track(Tensors.Of(ids, batch, time))),
                 (CausalGraph.PositionIds, Track(Tensors.Of(positions, batch, time))),
                 (CausalGraph.AttentionBias, Track(Tensors.Of(bias, batch, 1, 1, time, total))),
+                (CausalGraph.LogitRows, Track(Tensors.Of(rows, rows.Length))),
             };
             long kv = _architecture.KvHeads, d = _architecture.HeadDim;
             for (int layer = 0; layer < _architecture.Layers; layer++)
@@ -163,36 +158,53 @@ public sealed class CausalLanguageModel : InferenceModel
             .OrderByDescending(x => x.Tokens.Length)
             .Chunk(Math.Max(1, Options.MaxBatchSize));
 
-    /// <summary>Runs right-padded batches (longest first, to pad little) and hands each batch's logits [B, width, V] to <paramref name="use"/>.</summary>
-    private void ForEachBatch(IReadOnlyList<int[]> sequences, Action<(int Index, int[] Tokens)[], OrtValue, int> use)
+    private delegate IEnumerable<int> RowsOf(int index, int[] tokens);
+
+    private delegate void UseLogits(int index, OrtValue logits, int firstRow);
+
+    /// <summary>
+    /// Runs right-padded batches (longest first, to pad little); <paramref name="rowsOf"/> picks the positions of each
+    /// sequence that need logits, and <paramref name="use"/> gets each sequence's logits [R, V] starting at its first row.
+    /// </summary>
+    private void ForEachBatch(IReadOnlyList<int[]> sequences, RowsOf rowsOf, UseLogits use)
     {
         foreach (var batch in Batches(sequences))
         {
             int width = batch[0].Tokens.Length;
             CheckLength(width);
-            if (width == 0)
-            {
-                throw new ArgumentException($"Sequence {batch[0].Index} is empty.", nameof(sequences));
-            }
             var ids = new long[batch.Length * width];
             var positions = new long[batch.Length * width];
             var queries = new long[batch.Length * width];
+            var rows = new List<long>();
+            var firstRows = new int[batch.Length];
             for (int b = 0; b < batch.Length; b++)
             {
-                var tokens = batch[b].Tokens;
+                var (index, tokens) = batch[b];
+                if (tokens.Length == 0)
+                {
+                    throw new ArgumentException($"Sequence {index} is empty.", nameof(sequences));
+                }
                 for (int t = 0; t < width; t++)
                 {
                     bool real = t < tokens.Length;
-                    ids[b * width + t] = real ? tokens[t] : 0;
+                    ids[b * width + t] = real ? CheckToken(tokens[t]) : 0;
                     positions[b * width + t] = real ? t : 0;
                     queries[b * width + t] = real ? t : -1;
                 }
+                firstRows[b] = rows.Count;
+                rows.AddRange(rowsOf(index, tokens).Select(t => (long)b * width + t));
             }
             var bias = AttentionBias.Causal(queries, queries, batch.Length, SlidingWindow);
-            using var outputs = Step(ids, positions, bias, batch.Length, width, past: null, wantPresent: false);
-            use(batch, outputs[0], width);
+            using var outputs = Step(ids, positions, bias, [.. rows], batch.Length, width, past: null, wantPresent: false);
+            for (int b = 0; b < batch.Length; b++)
+            {
+                use(batch[b].Index, outputs[0], firstRows[b]);
+            }
         }
     }
+
+    internal int CheckToken(int token) =>
+        (uint)token < (uint)VocabSize ? token : throw new ArgumentException($"Token id {token} is outside the vocabulary (size {VocabSize}).");
 
     /// <inheritdoc />
     protected override void DisposeSessions() => _session.Dispose();

@@ -33,8 +33,7 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
             int pad = promptWidth - prompts[b].Length;
             for (int t = 0; t < prompts[b].Length; t++)
             {
-                CheckToken(prompts[b][t]);
-                tokens[b * capacity + pad + t] = prompts[b][t];
+                tokens[b * capacity + pad + t] = model.CheckToken(prompts[b][t]);
                 positions[b * capacity + pad + t] = t;
             }
         }
@@ -52,6 +51,7 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
                     Slice(tokens, start, length, capacity, batch, clampNegative: false),
                     Slice(positions, start, length, capacity, batch, clampNegative: true),
                     AttentionBias.Causal(Slice(positions, start, length, capacity, batch, false), Slice(positions, 0, length, capacity, batch, false), batch, model.SlidingWindow),
+                    Enumerable.Range(1, batch).Select(b => (long)b * time - 1).ToArray(),
                     batch, time, options.UseCache && previous is not null ? previous.Skip(1).ToList() : null, wantPresent: options.UseCache);
                 previous?.Dispose();
                 previous = outputs;
@@ -59,7 +59,7 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
 
                 for (int b = 0; b < batch; b++)
                 {
-                    int next = Tensors.ArgMax(Tensors.Row(outputs[0], (long)b * time + time - 1, model.VocabSize));
+                    int next = Tensors.ArgMax(Tensors.Row(outputs[0], b, model.VocabSize));
                     tokens[b * capacity + length] = next;
                     positions[b * capacity + length] = positions[b * capacity + length - 1] + 1;
                     if (!finished[b])
@@ -82,14 +82,6 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
             previous?.Dispose();
         }
         return generated.Select(g => g.ToArray()).ToArray();
-
-        void CheckToken(int token)
-        {
-            if ((uint)token >= (uint)model.VocabSize)
-            {
-                throw new ArgumentException($"Token id {token} is outside the vocabulary (size {model.VocabSize}).", nameof(prompts));
-            }
-        }
     }
 
     /// <summary>Slots [start, end) of every row, optionally with padding positions (−1) turned into 0 for embedding lookups.</summary>

@@ -23,6 +23,20 @@ public static class ModelFamilies
     public static ModelFamily FamilyOf(JsonObject config, string source = "config.json") =>
         Supported[ModelType(new ConfigReader(config, source), null)];
 
+    /// <summary>
+    /// Builds the model <paramref name="checkpoint"/>'s <c>config.json</c> describes (a <see cref="CausalLanguageModel"/>,
+    /// <see cref="SequenceClassificationModel"/> or <see cref="Seq2SeqLanguageModel"/>) and loads its weights.
+    /// </summary>
+    /// <exception cref="ModelConfigException">No config, or an unsupported <c>model_type</c> (the message lists the supported ones).</exception>
+    /// <exception cref="SafetensorsFormatException">A weight is missing or misshaped (the message names it).</exception>
+    public static InferenceModel Open(Checkpoint checkpoint, InferenceOptions? options = null) =>
+        ModelFamilies.FamilyOf(ModelFamilies.ConfigOf(checkpoint), Path.Combine(checkpoint.Directory, "config.json")) switch
+        {
+            ModelFamily.CausalLanguageModel => CausalLanguageModel.Open(checkpoint, options),
+            ModelFamily.SequenceClassification => SequenceClassificationModel.Open(checkpoint, options),
+            _ => Seq2SeqLanguageModel.Open(checkpoint, options),
+        };
+
     internal static string ModelType(ConfigReader config, ModelFamily? expected)
     {
         string modelType = config.String("model_type")

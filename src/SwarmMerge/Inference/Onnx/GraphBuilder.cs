@@ -149,12 +149,15 @@ internal sealed class GraphBuilder
     public string LayerNorm(string x, string scale, string bias, float epsilon) =>
         Op("LayerNormalization", [x, scale, bias], Attr("axis", -1L), Attr("epsilon", epsilon));
 
-    /// <summary>RMSNorm as Hugging Face computes it: x · rsqrt(mean(x²) + ε) · weight.</summary>
+    /// <summary>
+    /// RMSNorm as Hugging Face computes it, x / √(mean(x²) + ε) · weight, written as the Pow → ReduceMean → Add → Sqrt →
+    /// Div → Mul pattern that ONNX Runtime fuses into one SimplifiedLayerNormalization kernel.
+    /// </summary>
     public string RmsNorm(string x, string weight, float epsilon)
     {
-        var variance = ReduceMean(Mul(x, x), -1);
-        var normalized = Mul(x, Reciprocal(Sqrt(Add(variance, epsilon))));
-        return Mul(weight, normalized);
+        var variance = ReduceMean(Op("Pow", [x, Scalar(2f)]), -1);
+        var normalized = Div(x, Sqrt(Add(variance, epsilon)));
+        return Mul(normalized, weight);
     }
 
     /// <summary>A 1-D int64 shape assembled from symbolic parts (1-D int64 values) and fixed sizes.</summary>
