@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import io
 import json
 import os
 import shutil
@@ -297,15 +298,11 @@ def make_bert() -> None:
 
 
 def train_sentencepiece(model_type: str, vocab_size: int, **kwargs) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = os.path.join(tmp, "corpus.txt")
-        with open(corpus, "w", encoding="utf-8") as f:
-            f.write(CORPUS)
-        prefix = os.path.join(tmp, "m")
-        spm.SentencePieceTrainer.train(input=corpus, model_prefix=prefix, model_type=model_type,
-                                       vocab_size=vocab_size, minloglevel=2, num_threads=1, **kwargs)
-        with open(prefix + ".model", "rb") as f:
-            return f.read()
+    """Trains in memory (no file paths end up in the model, so the output is reproducible)."""
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(CORPUS.splitlines()), model_writer=model, model_type=model_type,
+                                   vocab_size=vocab_size, minloglevel=2, num_threads=1, **kwargs)
+    return model.getvalue()
 
 
 def read_varint(data: bytes, i: int) -> tuple[int, int]:
@@ -442,13 +439,17 @@ T5_STRINGS_EXTRA = ["ﬁne ＡＢ\u3000① text"]
 
 
 def make_t5() -> None:
+    cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
-        tsv = os.path.join(tmp, "rules.tsv")
-        with open(tsv, "w", encoding="utf-8") as f:
-            for src, dst in T5_RULES.items():
-                f.write(" ".join(f"{ord(c):X}" for c in src) + "\t" + " ".join(f"{ord(c):X}" for c in dst) + "\n")
-        model = train_sentencepiece("unigram", 200, normalization_rule_tsv=tsv, pad_id=0, eos_id=1, unk_id=2,
-                                    bos_id=-1, character_coverage=1.0)
+        os.chdir(tmp)  # the rule file's path is stored in the model: keep it relative and fixed
+        try:
+            with open("rules.tsv", "w", encoding="utf-8") as f:
+                for src, dst in T5_RULES.items():
+                    f.write(" ".join(f"{ord(c):X}" for c in src) + "\t" + " ".join(f"{ord(c):X}" for c in dst) + "\n")
+            model = train_sentencepiece("unigram", 200, normalization_rule_tsv="rules.tsv", pad_id=0, eos_id=1, unk_id=2,
+                                        bos_id=-1, character_coverage=1.0)
+        finally:
+            os.chdir(cwd)
     sp = spm.SentencePieceProcessor(model_proto=model)
     n = sp.get_piece_size()
     extra = [f"<extra_id_{k}>" for k in range(3)]
