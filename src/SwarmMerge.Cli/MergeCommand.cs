@@ -61,7 +61,7 @@ internal static class MergeCommand
             Console.WriteLine($"Wrote {result.Directory}: {result.Shards.Count} shard(s), {result.Bytes / 1e6:F1} MB in {result.Seconds:F1} s.");
             return 0;
         }
-        catch (Exception e) when (e is MergeConfigException or SafetensorsFormatException or IOException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (CliErrors.IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

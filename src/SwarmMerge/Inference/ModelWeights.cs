@@ -59,10 +59,12 @@ public sealed class ModelWeights : IDisposable
     /// Fills every buffer from <paramref name="checkpoint"/>, decoding F32/F16/BF16 to fp32. Tensors the model
     /// does not use are ignored; tied tensors may be absent.
     /// </summary>
+    /// <param name="checkpoint">The checkpoint to read.</param>
+    /// <param name="only">When given, only the weights whose name it accepts are loaded (e.g. a body without its head).</param>
     /// <exception cref="SafetensorsFormatException">A tensor is missing, misshaped or not a float tensor; the message names it.</exception>
-    public void LoadFrom(Checkpoint checkpoint)
+    public void LoadFrom(Checkpoint checkpoint, Func<string, bool>? only = null)
     {
-        var sources = Specs.Select(spec => (Spec: spec, Name: FindInCheckpoint(checkpoint, spec))).ToList();
+        var sources = Specs.Where(spec => only?.Invoke(spec.Name) ?? true).Select(spec => (Spec: spec, Name: FindInCheckpoint(checkpoint, spec))).ToList();
         foreach (var (spec, name) in sources)
         {
             var info = checkpoint.Info(name);

@@ -1,0 +1,98 @@
+using SwarmMerge.Inference;
+using SwarmMerge.Inference.Tokenization;
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Evaluation;
+
+/// <summary>
+/// A checkpoint opened for scoring: its architecture on the engine and its own tokenizer. Tasks with
+/// <see cref="TaskSpec.HeadFrom"/> are scored by this checkpoint's body under that expert's classification
+/// head (heads are never merged): a model is built from the expert's config, given the expert's head and
+/// this checkpoint's body.
+/// </summary>
+public sealed class EvaluationModel : IDisposable
+{
+    private readonly Checkpoint _checkpoint;
+    private readonly InferenceOptions _options;
+    private readonly InferenceModel _model;
+    private readonly Dictionary<string, (SequenceClassificationModel Model, CheckpointTokenizer Tokenizer)> _heads = new(StringComparer.Ordinal);
+
+    private EvaluationModel(Checkpoint checkpoint, InferenceModel model, CheckpointTokenizer tokenizer, InferenceOptions options)
+    {
+        _checkpoint = checkpoint;
+        _model = model;
+        _options = options;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>The checkpoint's tokenizer.</summary>
+    public CheckpointTokenizer Tokenizer { get; }
+
+    /// <summary>The checkpoint's model on the engine.</summary>
+    public InferenceModel Model => _model;
+
+    /// <summary>Opens <paramref name="directory"/> (config, weights, tokenizer) for scoring.</summary>
+    public static EvaluationModel Open(string directory, InferenceOptions? options = null)
+    {
+        options ??= new InferenceOptions();
+        var checkpoint = Checkpoint.Open(directory);
+        try
+        {
+            var tokenizer = CheckpointTokenizer.Load(checkpoint.Directory);
+            return new EvaluationModel(checkpoint, ModelFamilies.Open(checkpoint, options), tokenizer, options);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The model as a language model, or null for an encoder.</summary>
+    public ITextScorer? Text => _model switch
+    {
+        CausalLanguageModel causal => new CausalTextScorer(causal, Tokenizer),
+        Seq2SeqLanguageModel seq2seq => new Seq2SeqTextScorer(seq2seq, Tokenizer),
+        _ => null,
+    };
+
+    /// <summary>Scores every task of <paramref name="tasks"/> (×100, by task name).</summary>
+    public Dictionary<string, double> Evaluate(TaskSet tasks) => TaskEvaluator.Evaluate(tasks, Text, HeadFor);
+
+    private IHeadScorer HeadFor(TaskSpec task)
+    {
+        string expert = task.HeadFrom!;
+        if (!_heads.TryGetValue(expert, out var head))
+        {
+            using var expertCheckpoint = Checkpoint.Open(expert);
+            var model = SequenceClassificationModel.Open(expertCheckpoint, _options);
+            try
+            {
+                model.Weights.LoadFrom(_checkpoint, only: name => !IsHead(name));
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            head = (model, CheckpointTokenizer.Load(expert));
+            _heads[expert] = head;
+        }
+        return new EncoderHeadScorer(head.Model, head.Tokenizer);
+    }
+
+    /// <summary>True for the task-specific head's tensors (<c>classifier.*</c>, <c>score.*</c>), which are never merged.</summary>
+    public static bool IsHead(string tensorName) =>
+        tensorName.StartsWith("classifier.", StringComparison.Ordinal) || tensorName.StartsWith("score.", StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var (model, _) in _heads.Values)
+        {
+            model.Dispose();
+        }
+        _model.Dispose();
+        _checkpoint.Dispose();
+    }
+}
