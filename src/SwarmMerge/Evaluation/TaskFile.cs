@@ -90,7 +90,9 @@ public sealed class TaskFile
 
     private static TaskSpec ToSpec(TaskYaml task, string name, string folder, bool external, string where)
     {
-        if (!MetricNames.TryParse(task.Metric ?? "accuracy", out var metric))
+        // Default metric by kind: exact match for generations, Pearson for regressions, accuracy otherwise.
+        string defaultMetric = task.Kind switch { "generation" => "exact_match", "regression" => "pearson", _ => "accuracy" };
+        if (!MetricNames.TryParse(task.Metric ?? defaultMetric, out var metric))
         {
             throw new TaskDataException($"{where}: unknown metric '{task.Metric}' (use one of: {string.Join(", ", MetricNames.All)}).");
         }

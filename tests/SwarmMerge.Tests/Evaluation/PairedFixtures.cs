@@ -1,0 +1,19 @@
+namespace SwarmMerge.Tests.Evaluation;
+
+/// <summary>Checkpoint folders made of a reference model fixture with a tokenizer fixture's files beside its weights.</summary>
+internal static class PairedFixtures
+{
+    public static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+
+    /// <summary>Copies model fixture <paramref name="model"/> and tokenizer fixture <paramref name="tokenizer"/> into <paramref name="target"/>.</summary>
+    public static string Create(string model, string tokenizer, string target)
+    {
+        Directory.CreateDirectory(target);
+        // Both fixtures have an expected.json; the tokenizer's wins, and no test here reads it.
+        foreach (string file in Directory.GetFiles(Path.Combine(Root, "inference", model)).Concat(Directory.GetFiles(Path.Combine(Root, "tokenizers", tokenizer))))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        }
+        return target;
+    }
+}
