@@ -21,7 +21,7 @@ public sealed record SearchOptions
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Told of every evaluation, replayed ones included.</summary>
-    public IProgress<Evaluation>? Progress { get; init; }
+    public IProgress<ScoredCandidate>? Progress { get; init; }
 
     /// <summary>Stops the run between evaluations; the log stays valid and the run can be resumed.</summary>
     public CancellationToken Cancellation { get; init; }

@@ -12,7 +12,7 @@ namespace SwarmMerge.Search;
 /// <param name="BestByStep">The best fitness seen up to the end of each step (index = step).</param>
 public sealed record SearchResult(
     string Method,
-    Evaluation? Best,
+    ScoredCandidate? Best,
     int Evaluations,
     int FitnessCalls,
     int Replayed,

@@ -48,7 +48,7 @@ public sealed class SearchSession
     public int Replayed { get; private set; }
 
     /// <summary>The best evaluation so far (the first of equals), or null.</summary>
-    public Evaluation? Best { get; private set; }
+    public ScoredCandidate? Best { get; private set; }
 
     /// <summary>Evaluations left in the budget, or null when unlimited.</summary>
     public int? Remaining => _options.MaxEvaluations - Evaluations;
@@ -108,7 +108,7 @@ public sealed class SearchSession
 
     /// <summary>Scores <paramref name="candidate"/> (or answers it from the log or the cache), logs it, and returns the result.</summary>
     /// <remarks>When the budget is spent this ends the search: the session catches what it throws.</remarks>
-    public Evaluation Evaluate(Candidate candidate)
+    public ScoredCandidate Evaluate(Candidate candidate)
     {
         if (!_started)
         {
@@ -153,7 +153,7 @@ public sealed class SearchSession
         }
         Evaluations++;
         _scoringSeconds += record.Seconds;
-        var evaluation = new Evaluation(candidate, result, record.Fitness ?? double.NegativeInfinity, record);
+        var evaluation = new ScoredCandidate(candidate, result, record.Fitness ?? double.NegativeInfinity, record);
         if (evaluation.Fitness > (Best?.Fitness ?? double.NegativeInfinity))
         {
             Best = evaluation;

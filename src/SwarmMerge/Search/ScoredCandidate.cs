@@ -7,4 +7,4 @@ namespace SwarmMerge.Search;
 /// <param name="Outcome">Per-task scores, or the error.</param>
 /// <param name="Fitness">The fitness; −∞ when the evaluation failed, so a failed candidate is never a best.</param>
 /// <param name="Record">The log record.</param>
-public sealed record Evaluation(Candidate Candidate, EvaluationOutcome Outcome, double Fitness, EvaluationRecord Record);
+public sealed record ScoredCandidate(Candidate Candidate, EvaluationOutcome Outcome, double Fitness, EvaluationRecord Record);
