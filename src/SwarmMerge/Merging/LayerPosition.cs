@@ -42,7 +42,7 @@ public sealed partial class LayerPosition
         && (name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal)
             || name.Contains("wpe", StringComparison.Ordinal) || name.Contains("shared", StringComparison.Ordinal));
 
-    private static bool TryParse(string name, out string prefix, out int index)
+    internal static bool TryParse(string name, out string prefix, out int index)
     {
         var match = LayerPattern().Match(name);
         if (match.Success)

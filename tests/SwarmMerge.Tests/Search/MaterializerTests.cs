@@ -1,0 +1,158 @@
+using SwarmMerge.IO;
+using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Search;
+
+namespace SwarmMerge.Tests.Search;
+
+public sealed class MaterializerTests
+{
+    [Theory]
+    [InlineData(Granularity.Model, TensorDType.F32)]
+    [InlineData(Granularity.Layer, TensorDType.F32)]
+    [InlineData(Granularity.TensorKind, TensorDType.BF16)]
+    public void Materialized_weights_equal_the_affine_combination_of_the_members_computed_directly(Granularity granularity, TensorDType dtype)
+    {
+        using var folder = new TestModels.TempFolder();
+        var members = SearchTestKit.WriteSwarm(folder, experts: 2, dtype);
+        using var materializer = SwarmMaterializer.Open(members, granularity, threads: 2);
+        var space = materializer.Space;
+        Assert.Equal(5, space.MemberCount);
+
+        // Coefficients summing to 1 per group, some negative, a different row per group.
+        var point = new double[space.Dimension];
+        for (int g = 0; g < space.GroupCount; g++)
+        {
+            double[] row = [0.3 - g * 0.05, 0.4, -0.2 + g * 0.1, 0.35, 0.15 - g * 0.05];
+            row.CopyTo(point, g * space.MemberCount);
+        }
+        Assert.True(space.AffineError(point) < 1e-12);
+
+        var output = materializer.Tensors.ToDictionary(t => t.Name, t => new float[t.ElementCount]);
+        materializer.Materialize(point, name => output[name]);
+
+        using var baseModel = Checkpoint.Open(members.BaseModel);
+        var experts = members.Experts.Select(Checkpoint.Open).ToList();
+        try
+        {
+            foreach (var tensor in materializer.Tensors)
+            {
+                var row = space.Row(point, materializer.Groups.Of(tensor.Name)).ToArray();
+                var expected = Direct(members, tensor.Name, TestModels.ReadFloats(baseModel, tensor.Name), experts.Select(e => TestModels.ReadFloats(e, tensor.Name)).ToList(), row);
+                var actual = output[tensor.Name];
+                for (int j = 0; j < expected.Length; j++)
+                {
+                    Assert.True(Math.Abs(expected[j] - actual[j]) <= 1e-5 * (1 + Math.Abs(expected[j])), $"{tensor.Name}[{j}]: {actual[j]} vs {expected[j]}");
+                }
+            }
+        }
+        finally
+        {
+            experts.ForEach(e => e.Dispose());
+        }
+    }
+
+    // θ = Σⱼ cⱼ·memberⱼ with member = base, expertᵢ, base + keep(τᵢ)/(1 − p): the definition, element by element, in double.
+    private static double[] Direct(SwarmMembers members, string name, float[] baseValues, List<float[]> experts, double[] c)
+    {
+        int n = experts.Count;
+        double keep = 1 - members.DropRate;
+        var result = new double[baseValues.Length];
+        for (int j = 0; j < result.Length; j++)
+        {
+            double value = c[0] * baseValues[j];
+            for (int i = 0; i < n; i++)
+            {
+                double tau = experts[i][j] - baseValues[j];
+                value += c[1 + i] * experts[i][j];
+                bool kept = CounterRandom.Keep(CounterRandom.StreamKey(members.SparsifySeed, name, i + 1), j, keep);
+                value += c[1 + n + i] * (baseValues[j] + (kept ? tau / keep : 0));
+            }
+            result[j] = value;
+        }
+        return result;
+    }
+
+    [Fact]
+    public void A_corner_is_its_member_and_the_sparsified_expert_keeps_about_one_entry_in_five()
+    {
+        using var folder = new TestModels.TempFolder();
+        var members = SearchTestKit.WriteSwarm(folder, experts: 1);
+        using var materializer = SwarmMaterializer.Open(members);
+        const string Name = "model.embed_tokens.weight";
+        var expert = new float[280_000];
+        var sparse = new float[280_000];
+        materializer.MaterializeTensor(Name, materializer.Space.Corner(1), expert);
+        materializer.MaterializeTensor(Name, materializer.Space.Corner(2), sparse);
+        using var baseModel = Checkpoint.Open(members.BaseModel);
+        using var expertModel = Checkpoint.Open(members.Experts[0]);
+        var baseValues = TestModels.ReadFloats(baseModel, Name);
+        var expertValues = TestModels.ReadFloats(expertModel, Name);
+        Assert.All(Enumerable.Range(0, expert.Length), j => Assert.Equal(expertValues[j], expert[j], 5));
+        int kept = Enumerable.Range(0, sparse.Length).Count(j => Math.Abs(sparse[j] - baseValues[j]) > 1e-6);
+        Assert.InRange(kept / (double)sparse.Length, 0.19, 0.21);
+        int j0 = Enumerable.Range(0, sparse.Length).First(j => Math.Abs(sparse[j] - baseValues[j]) > 1e-6);
+        Assert.Equal(baseValues[j0] + (expertValues[j0] - baseValues[j0]) / 0.2f, sparse[j0], 4);
+    }
+
+    [Fact]
+    public void A_written_checkpoint_holds_the_materialized_weights_and_the_bases_unmerged_tensors()
+    {
+        using var folder = new TestModels.TempFolder();
+        var members = SearchTestKit.WriteSwarm(folder, experts: 2);
+        using var materializer = SwarmMaterializer.Open(members, Granularity.Layer);
+        Assert.Equal(["score.weight"], materializer.Unmerged);
+        var point = new RandomSearch(materializer.Space, new RandomSearchSettings()).Draw(new SearchRandom(1));
+        var candidate = new Candidate("random", 0, 0, point);
+        materializer.WriteCheckpoint(candidate, folder["out"], maxShardBytes: 600_000);
+
+        using var written = Checkpoint.Open(folder["out"]);
+        using var baseModel = Checkpoint.Open(members.BaseModel);
+        Assert.True(File.Exists(Path.Combine(folder["out"], Checkpoint.IndexFileName)));
+        Assert.True(File.Exists(Path.Combine(folder["out"], "config.json")));
+        Assert.True(File.Exists(Path.Combine(folder["out"], "swarmmerge_candidate.json")));
+        Assert.Equal(TestModels.ReadBytes(baseModel, "score.weight"), TestModels.ReadBytes(written, "score.weight"));
+        foreach (var tensor in materializer.Tensors)
+        {
+            var expected = new float[tensor.ElementCount];
+            materializer.MaterializeTensor(tensor.Name, point, expected);
+            Assert.Equal(expected, TestModels.ReadFloats(written, tensor.Name));
+        }
+    }
+
+    [Fact]
+    public void A_destination_of_the_wrong_size_is_refused_with_the_tensor_named()
+    {
+        using var folder = new TestModels.TempFolder();
+        using var materializer = SwarmMaterializer.Open(SearchTestKit.WriteSwarm(folder, experts: 1, smallEmbedding: true));
+        var error = Assert.Throws<ArgumentException>(() => materializer.MaterializeTensor("model.norm.weight", materializer.Space.Corner(0), new float[3]));
+        Assert.Contains("model.norm.weight", error.Message);
+        Assert.Throws<KeyNotFoundException>(() => materializer.MaterializeTensor("score.weight", materializer.Space.Corner(0), new float[3]));
+    }
+
+    [Fact]
+    public void Groups_follow_layers_and_tensor_kinds()
+    {
+        string[] names =
+        [
+            "model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.up_proj.weight",
+            "model.layers.0.input_layernorm.weight", "model.layers.1.self_attn.o_proj.weight", "model.norm.weight", "lm_head.weight",
+        ];
+        var layers = CoefficientGroups.Create(Granularity.Layer, names);
+        Assert.Equal(["embeddings", "model.layers.0", "model.layers.1", "other"], layers.Names);
+        Assert.Equal(1, layers.Of("model.layers.0.mlp.up_proj.weight"));
+        Assert.Equal(3, layers.Of("lm_head.weight"));
+
+        var kinds = CoefficientGroups.Create(Granularity.TensorKind, names);
+        Assert.Equal(["embeddings", "attention", "mlp", "norms", "other"], kinds.Names);
+        Assert.Equal("norms", CoefficientGroups.KindOf("bert.encoder.layer.0.attention.output.LayerNorm.weight"));
+        Assert.Equal("attention", CoefficientGroups.KindOf("encoder.block.0.layer.0.SelfAttention.q.weight"));
+        Assert.Equal("mlp", CoefficientGroups.KindOf("bert.encoder.layer.0.output.dense.weight"));
+        Assert.Equal("mlp", CoefficientGroups.KindOf("decoder.block.3.layer.2.DenseReluDense.wi_0.weight"));
+        Assert.Equal("norms", CoefficientGroups.KindOf("h.0.ln_1.weight"));
+        Assert.Equal("embeddings", CoefficientGroups.KindOf("shared.weight"));
+
+        var t5 = CoefficientGroups.Create(Granularity.Layer, ["shared.weight", "encoder.block.0.layer.0.SelfAttention.q.weight", "decoder.block.0.layer.0.SelfAttention.q.weight", "encoder.block.1.layer.0.SelfAttention.q.weight"]);
+        Assert.Equal(["embeddings", "encoder.block.0", "encoder.block.1", "decoder.block.0"], t5.Names);
+        Assert.Single(CoefficientGroups.Create(Granularity.Model, names).Names);
+    }
+}
