@@ -74,7 +74,7 @@ public sealed class SearchSession
         if (directory is not null)
         {
             Directory.CreateDirectory(directory);
-            if (SearchState.Load(directory) is { } state && state.Search.ToJsonString() != _description.ToJsonString())
+            if (SearchState.Load(directory) is { } state && WithoutBudget(state.Search) != WithoutBudget(_description))
             {
                 throw new InvalidOperationException($"Run folder '{directory}' holds a different search ({state.Search.ToJsonString()}); "
                     + $"this one is {_description.ToJsonString()}. Use a new folder, or resume with the same settings.");
@@ -165,6 +165,14 @@ public sealed class SearchSession
         }
         _options.Progress?.Report(evaluation);
         return evaluation;
+    }
+
+    // The budget may change on resume (a larger one continues the run; a smaller one fails on the longer log).
+    private static string WithoutBudget(JsonObject description)
+    {
+        var copy = description.DeepClone().AsObject();
+        copy.Remove("max_evaluations");
+        return copy.ToJsonString();
     }
 
     private EvaluationRecord NewRecord(int sequence, Candidate candidate, string? vectorHash, EvaluationOutcome outcome, bool cached, double seconds) =>

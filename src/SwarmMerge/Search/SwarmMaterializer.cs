@@ -265,7 +265,8 @@ public sealed class SwarmMaterializer : IDisposable
     private void ForEachChunk(long length, Action<long, int, ChunkBuffers> body)
     {
         long chunks = (length + ChunkElements - 1) / ChunkElements;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, () => new ChunkBuffers(), (chunk, _, scratch) =>
+        int capacity = (int)Math.Min(ChunkElements, length);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, () => new ChunkBuffers(capacity), (chunk, _, scratch) =>
         {
             long start = chunk * ChunkElements;
             body(start, (int)Math.Min(ChunkElements, length - start), scratch);
@@ -284,9 +285,9 @@ public sealed class SwarmMaterializer : IDisposable
     }
 
     /// <summary>Per-thread buffers of one chunk.</summary>
-    private sealed class ChunkBuffers
+    private sealed class ChunkBuffers(int capacity)
     {
-        private readonly float[][] _buffers = [new float[ChunkElements], new float[ChunkElements], new float[ChunkElements]];
+        private readonly float[][] _buffers = [new float[capacity], new float[capacity], new float[capacity]];
 
         public Span<float> Get(int slot, int count) => _buffers[slot].AsSpan(0, count);
     }

@@ -57,6 +57,19 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public void A_run_stopped_by_its_budget_continues_with_a_larger_one_as_if_never_stopped()
+    {
+        using var folder = new TestModels.TempFolder();
+        var full = SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["full"]));
+        var partial = SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["run"], maxEvaluations: 13));
+        Assert.Equal("budget", partial.StoppedBy);
+        var continued = SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["run"]));
+        Assert.Equal(13, continued.Replayed);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(folder["full"], EvaluationLog.FileName)), File.ReadAllBytes(Path.Combine(folder["run"], EvaluationLog.FileName)));
+        Assert.Equal(Json(full.Best!.Record), Json(continued.Best!.Record));
+    }
+
+    [Fact]
     public void A_run_folder_refuses_a_different_search()
     {
         using var folder = new TestModels.TempFolder();

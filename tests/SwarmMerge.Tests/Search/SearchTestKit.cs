@@ -44,13 +44,13 @@ internal static class SearchTestKit
     ];
 
     /// <summary>Writes a base and <paramref name="experts"/> experts (plus a task head of a different shape per expert); returns the members.</summary>
-    public static SwarmMembers WriteSwarm(TestModels.TempFolder folder, int experts = 2, TensorDType dtype = TensorDType.F32, bool smallEmbedding = false)
+    public static SwarmMembers WriteSwarm(TestModels.TempFolder folder, int experts = 2, TensorDType dtype = TensorDType.F32, bool smallEmbedding = false, bool heads = true)
     {
         var layout = smallEmbedding ? Layout.Select(t => t.Name.Contains("embed") ? (Name: t.Name, Shape: new long[] { 12, 8 }) : t).ToArray() : Layout;
         var baseValues = layout.ToDictionary(t => t.Name, t => TestModels.Random((int)t.Shape.Aggregate(1L, (a, b) => a * b), t.Name.Length, 1));
         IEnumerable<TestTensor> Tensors(int model, Func<string, float[]> values) =>
             layout.Select(t => new TestTensor(t.Name, dtype, t.Shape, values(t.Name)))
-                .Append(new TestTensor("score.weight", TensorDType.F32, [model + 2, 8], TestModels.Random((model + 2) * 8, 99 + model)));
+                .Concat(heads ? [new TestTensor("score.weight", TensorDType.F32, [model + 2, 8], TestModels.Random((model + 2) * 8, 99 + model))] : []);
         TestModels.Write(folder["base"], Tensors(0, name => baseValues[name]));
         var paths = new List<string>();
         for (int e = 1; e <= experts; e++)
