@@ -3,6 +3,7 @@ using SwarmMerge.Inference;
 using SwarmMerge.Inference.Tokenization;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
+using SwarmMerge.Search;
 
 namespace SwarmMerge.Cli;
 
@@ -10,7 +11,7 @@ namespace SwarmMerge.Cli;
 internal static class CliErrors
 {
     public static bool IsUserError(Exception e) =>
-        e is MergeConfigException or SafetensorsFormatException or ModelConfigException or TokenizerFormatException or TaskDataException
+        e is MergeConfigException or SafetensorsFormatException or ModelConfigException or TokenizerFormatException or TaskDataException or SearchConfigException
             or IOException or FormatException or UnauthorizedAccessException or NotSupportedException;
 
     /// <summary>Runs <paramref name="body"/>, turning user errors into "error: …" and exit code 1.</summary>

@@ -89,10 +89,4 @@ internal static class MergeCommand
         Console.WriteLine($"output:       {output} ({plan.OutputBytes / 1e6:F1} MB{(plan.OutputDType is { } d ? $", {d.TorchName()}" : "")}, ~{Math.Max(1, (int)Math.Ceiling(plan.OutputBytes / (double)maxShard))} shard(s))");
         Console.WriteLine($"tokenizer:    {plan.TokenizerSource}");
     }
-
-    // Progress<T> posts to the thread pool; a merge should report in order.
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

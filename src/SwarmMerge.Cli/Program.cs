@@ -4,6 +4,7 @@ using SwarmMerge.Cli;
 var root = new RootCommand("SwarmMerge: merge fine-tuned experts of one base model into a single model, and score the result.");
 root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(InferenceCommands.Run());
 root.Subcommands.Add(InferenceCommands.Classify());
 return root.Parse(args).Invoke();

@@ -35,8 +35,7 @@ public sealed class CandidateScorer : IDisposable
     /// <summary>Scores the coefficient-space (or elementwise) <paramref name="candidate"/> on <paramref name="tasks"/>.</summary>
     public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks) => Guard(() =>
     {
-        var weights = _model.Model.Weights;
-        materializer.Materialize(candidate, name => weights.Contains(name) ? weights.GetSpan(name) : Span<float>.Empty);
+        materializer.MaterializeInto(candidate, _model.Model.Weights);
         return _model.Evaluate(tasks);
     });
 

@@ -77,8 +77,7 @@ public static class SearchMethods
                 return CmaEsSearch.OverCoefficients(materializer.Space, CmaEs(s, "cma_es", config.Seed));
             case "evo":
                 Check(s, "evo", "sigma0", "population", "merge_method", "layer_slices");
-                var space = new EvoSpace(config.BaseModel, config.Experts, Text(s, "merge_method", "ties", "evo"), (int)Number(s, "layer_slices", 1, "evo"));
-                return CmaEsSearch.Evo(space, CmaEs(s, "evo", config.Seed));
+                return CmaEsSearch.Evo(EvoSpaceOf(method, config), CmaEs(s, "evo", config.Seed));
             case "model_swarms":
                 Check(s, "model_swarms", "swarm_size", "inertia", "cognitive", "social", "repel", "step_length", "step_decay", "min_step_length", "max_iterations", "patience");
                 var swarms = new ModelSwarmsSettings
@@ -110,6 +109,10 @@ public static class SearchMethods
                 throw new SearchConfigException($"Unknown search '{method.Kind}' (use {string.Join(", ", SearchConfigParser.MethodKinds)}).");
         }
     }
+
+    /// <summary>The merge-parameter space an <c>evo</c> entry searches.</summary>
+    public static EvoSpace EvoSpaceOf(SearchMethodConfig method, SearchConfig config) =>
+        new(config.BaseModel, config.Experts, Text(method.Settings, "merge_method", "ties", "evo"), (int)Number(method.Settings, "layer_slices", 1, "evo"));
 
     private static CmaEsSettings CmaEs(IReadOnlyDictionary<string, object?> s, string method, ulong seed) => new()
     {

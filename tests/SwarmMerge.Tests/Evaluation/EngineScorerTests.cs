@@ -95,23 +95,6 @@ public sealed class EngineScorerTests : IDisposable
         Assert.Equal(Metrics.Score(Metric.Accuracy, predicted, tasks.Tasks[0].Rows.Select(r => r["label"]).ToList()), score);
     }
 
-    private static void ScaleTensor(string directory, string name, float factor)
-    {
-        var tensors = new List<TestTensor>();
-        using (var checkpoint = Checkpoint.Open(directory))
-        {
-            foreach (var info in checkpoint.Tensors)
-            {
-                var values = TestModels.ReadFloats(checkpoint, info.Name);
-                if (info.Name == name)
-                {
-                    values = values.Select(v => v * factor).ToArray();
-                }
-                tensors.Add(new TestTensor(info.Name, TensorDType.F32, info.Shape, values));
-            }
-        }
-        string config = File.ReadAllText(Path.Combine(directory, "config.json"));
-        File.Delete(Path.Combine(directory, "model.safetensors"));
-        TestModels.Write(directory, tensors, (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(config)!);
-    }
+    private static void ScaleTensor(string directory, string name, float factor) =>
+        PairedFixtures.Rewrite(directory, (tensor, values) => tensor == name ? values.Select(v => v * factor).ToArray() : values);
 }

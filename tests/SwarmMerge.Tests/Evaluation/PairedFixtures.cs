@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using SwarmMerge.IO;
+
 namespace SwarmMerge.Tests.Evaluation;
 
 /// <summary>Checkpoint folders made of a reference model fixture with a tokenizer fixture's files beside its weights.</summary>
@@ -15,5 +18,22 @@ internal static class PairedFixtures
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
         }
         return target;
+    }
+
+    /// <summary>Rewrites every tensor of the checkpoint in <paramref name="directory"/> as fp32 through <paramref name="change"/>(name, values).</summary>
+    public static void Rewrite(string directory, Func<string, float[], float[]> change)
+    {
+        var tensors = new List<TestTensor>();
+        using (var checkpoint = Checkpoint.Open(directory))
+        {
+            foreach (var info in checkpoint.Tensors)
+            {
+                tensors.Add(new TestTensor(info.Name, TensorDType.F32, info.Shape, change(info.Name, TestModels.ReadFloats(checkpoint, info.Name))));
+            }
+        }
+        var config = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "config.json")))!;
+        config["torch_dtype"] = "float32";
+        File.Delete(Path.Combine(directory, "model.safetensors"));
+        TestModels.Write(directory, tensors, config);
     }
 }

@@ -1,0 +1,14 @@
+namespace SwarmMerge.Search;
+
+/// <summary>What a <c>swarmmerge search</c> run produced: each search's result, and held-out test scores of everything compared.</summary>
+/// <param name="Directory">The run folder.</param>
+/// <param name="Searches">Each search's result, in config order.</param>
+/// <param name="TestScores">Test-split scores (task → score ×100) by row name: base, experts, baselines, searches' bests.</param>
+/// <param name="RowKinds">What each row is: base, expert, data-free or search.</param>
+/// <param name="MergedDirectory">Where the first search's best model was written.</param>
+public sealed record SearchRunResult(
+    string Directory,
+    IReadOnlyList<SearchResult> Searches,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> TestScores,
+    IReadOnlyDictionary<string, string> RowKinds,
+    string MergedDirectory);

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using SwarmMerge.Evaluation;
+using SwarmMerge.Search;
+using SwarmMerge.Tests.Evaluation;
+
+namespace SwarmMerge.Tests.Search;
+
+/// <summary>A whole <c>swarmmerge search</c> run on a tiny Llama family (the reference fixture and two perturbed copies of it).</summary>
+public sealed class SearchRunTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("swarmmerge-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Family()
+    {
+        string basePath = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, "base"));
+        foreach (int e in new[] { 1, 2 })
+        {
+            string expert = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, $"expert{e}"));
+            var random = new Random(e);
+            PairedFixtures.Rewrite(expert, (_, values) => values.Select(v => v + (float)(random.NextDouble() - 0.5) * 0.2f).ToArray());
+        }
+        File.WriteAllText(Path.Combine(_folder, "opt.jsonl"), "{\"p\": \"the cat\", \"a\": \"sat\"}\n{\"p\": \"one two\", \"a\": \"three\"}\n{\"p\": \"red\", \"a\": \"blue\"}\n");
+        File.WriteAllText(Path.Combine(_folder, "test.jsonl"), "{\"p\": \"a b\", \"a\": \"c\"}\n{\"p\": \"up\", \"a\": \"down\"}\n");
+        File.WriteAllText(Path.Combine(_folder, "tasks.yml"), """
+            tasks:
+              - {name: words, kind: multiple_choice, optimization: opt.jsonl, test: test.jsonl, prompt: '{p}', choices: [' {a}', ' {p}'], label: a}
+            """.Replace("label: a}", "label: k}"));
+        // Choice index column: the right answer is always choice 0.
+        foreach (string split in new[] { "opt.jsonl", "test.jsonl" })
+        {
+            string path = Path.Combine(_folder, split);
+            File.WriteAllLines(path, File.ReadAllLines(path).Select(l => l.Replace("}", ", \"k\": 0}")));
+        }
+        string config = Path.Combine(_folder, "search.yml");
+        File.WriteAllText(config, $"""
+            base_model: {basePath}
+            models: [{Path.Combine(_folder, "expert1")}, {Path.Combine(_folder, "expert2")}]
+            tasks: {Path.Combine(_folder, "tasks.yml")}
+            methods:
+              - pso: {"{steps: 1}"}
+              - random: {"{}"}
+            baselines: [task_arithmetic, ties]
+            seed: 3
+            threads: 2
+            """);
+        return config;
+    }
+
+    [Fact]
+    public void A_run_writes_log_state_merged_model_and_report_and_resumes_to_the_same_result()
+    {
+        string config = Family();
+        string run = Path.Combine(_folder, "run");
+
+        var result = SearchRun.Start(config, run);
+
+        // (2n+1)·(S+1) = 5·2 evaluations for PSO; the same budget for random search.
+        Assert.All(result.Searches, s => Assert.Equal(10, s.Evaluations));
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(run, "evaluations.jsonl")).Length);
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(run, "methods", "random", "evaluations.jsonl")).Length);
+        Assert.True(File.Exists(Path.Combine(run, "state.json")));
+        foreach (string file in new[] { "report.md", "fitness_per_step.png", "test_scores.png", "cost.png", "test_scores.json", "merged/model.safetensors", "merged/config.json", "merged/tokenizer.model" })
+        {
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        }
+        Assert.Equal(["base", "expert1", "expert2", "task_arithmetic", "ties", "pso", "random"], result.TestScores.Keys);
+        string report = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("| pso | 10 |", report);
+
+        // The merged model is PSO's best: scored on its own it gets the reported test score.
+        using (var merged = EvaluationModel.Open(Path.Combine(run, "merged")))
+        {
+            var test = TaskFile.Load(Path.Combine(_folder, "tasks.yml")).LoadTest();
+            Assert.Equal(result.TestScores["pso"]["words"], merged.Evaluate(test)["words"], 9);
+        }
+
+        // The best fitness is the best of the log.
+        var fitnesses = File.ReadAllLines(Path.Combine(run, "evaluations.jsonl")).Select(l => JsonNode.Parse(l)!["fitness"]!.GetValue<double>());
+        Assert.Equal(fitnesses.Max(), result.Searches[0].Best!.Fitness);
+
+        // A second start into the same folder is refused; resuming replays everything and scores nothing new.
+        Assert.Throws<SearchConfigException>(() => SearchRun.Start(config, run));
+        var resumed = SearchRun.Resume(run);
+        Assert.All(resumed.Searches, s => Assert.Equal(10, s.Replayed));
+        Assert.Equal(result.Searches[0].Best!.Candidate.Values, resumed.Searches[0].Best!.Candidate.Values);
+        Assert.Equal(result.TestScores["pso"], resumed.TestScores["pso"]);
+    }
+
+    [Fact]
+    public void Config_errors_name_the_key()
+    {
+        string config = Family();
+        File.AppendAllText(config, "\nbudgett: 4\n");
+        var error = Assert.Throws<SearchConfigException>(() => SearchRun.Start(config, Path.Combine(_folder, "run")));
+        Assert.Contains("unknown key 'budgett'", error.Message);
+
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\nbudgett: 4\n", "").Replace("steps: 1", "stepz: 1"));
+        var settingError = Assert.Throws<SearchConfigException>(() => SearchRun.Start(config, Path.Combine(_folder, "run2")));
+        Assert.True(settingError.Message.Contains("unknown setting 'stepz'"), settingError.Message);
+    }
+}
