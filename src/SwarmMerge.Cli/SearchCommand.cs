@@ -25,17 +25,22 @@ internal static class SearchCommand
                 result.AddError("Give either CONFIG.yml --out RUN_DIR, or --resume RUN_DIR.");
             }
         });
-        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() =>
-        {
-            var progress = new SynchronousProgress<SearchProgress>(Show);
-            var run = result.GetValue(resume) is { } folder
-                ? SearchRun.Resume(folder.FullName, progress, cancellation)
-                : SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, progress, cancellation);
-            Console.Error.WriteLine();
-            Print(run);
-            return 0;
-        })));
+        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() => Execute(() => result.GetValue(resume) is { } folder
+            ? SearchRun.Resume(folder.FullName, Progress, cancellation)
+            : SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation)))));
         return command;
+    }
+
+    /// <summary>The progress display of a run (one line, rewritten in place on a terminal).</summary>
+    public static IProgress<SearchProgress> Progress { get; } = new SynchronousProgress<SearchProgress>(Show);
+
+    /// <summary>Runs <paramref name="run"/> and prints its summary: each search's cost and the test-split table.</summary>
+    public static int Execute(Func<SearchRunResult> run)
+    {
+        var result = run();
+        Console.Error.WriteLine();
+        Print(result);
+        return 0;
     }
 
     private static void Show(SearchProgress p)
@@ -55,18 +60,15 @@ internal static class SearchCommand
 
     private static void Print(SearchRunResult run)
     {
-        foreach (var s in run.Searches)
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Method,-14} {s.Evaluations,5} evaluations  best fitness {s.Best?.Fitness,7:F2}  {s.ScoringSeconds,7:F1} s scoring  (stopped by {s.StoppedBy})"));
-        }
         var tasks = run.TestScores.Values.First().Keys.ToList();
+        var searches = run.Searches.ToDictionary(s => s.Method);
         Console.WriteLine();
-        Console.WriteLine($"{"test split",-22} {string.Join(" ", tasks.Select(t => $"{t,10}"))} {"mean",8}");
+        Console.WriteLine($"{"held-out test split",-20} {"kind",-10} {string.Join(" ", tasks.Select(t => $"{t,10}"))} {"mean",7} {"evals",6} {"time (s)",9}");
         foreach (var (row, scores) in run.TestScores)
         {
+            string cost = searches.TryGetValue(row, out var s) ? string.Create(CultureInfo.InvariantCulture, $"{s.Evaluations,6} {s.ScoringSeconds,9:F1}") : $"{"",6} {"",9}";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{row,-22} {string.Join(" ", tasks.Select(t => $"{scores[t],10:F1}"))} {scores.Values.Average(),8:F1}"));
+                $"{row,-20} {run.RowKinds[row],-10} {string.Join(" ", tasks.Select(t => $"{scores[t],10:F1}"))} {scores.Values.Average(),7:F1} {cost}"));
         }
         Console.WriteLine();
         Console.WriteLine($"Best model: {run.MergedDirectory}");
