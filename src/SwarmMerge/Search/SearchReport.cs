@@ -61,8 +61,8 @@ public static class SearchReport
         text.AppendLine("![Cost](cost.png)");
         File.WriteAllText(Path.Combine(directory, "report.md"), text.ToString());
 
-        FitnessPlot(result, config).SavePng(Path.Combine(directory, "fitness_per_step.png"), 800, 450);
-        TestPlot(result, tasks).SavePng(Path.Combine(directory, "test_scores.png"), 900, 450);
+        FitnessPlot(result, config).SavePng(Path.Combine(directory, "fitness_per_step.png"), 900, 450);
+        TestPlot(result, tasks).SavePng(Path.Combine(directory, "test_scores.png"), 1000, 450);
         CostPlot(result).SavePng(Path.Combine(directory, "cost.png"), 800, 400);
     }
 
@@ -91,7 +91,7 @@ public static class SearchReport
         plot.Title("Fitness per step (optimization split)");
         plot.XLabel("step / iteration / generation");
         plot.YLabel("fitness");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -116,7 +116,7 @@ public static class SearchReport
         plot.Title("Held-out test scores per task");
         plot.YLabel("score");
         plot.Axes.Margins(bottom: 0);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+using ScottPlot;
+using SwarmMerge.Search;
+
+namespace SwarmMerge.Bench;
+
+/// <summary>
+/// The search studies on a model family: every method and baseline over several seeds (test scores with
+/// spread, evaluations, time), best fitness against evaluations used, and PSO ablations. Each writes a
+/// Markdown table and PNG plots under <c>--dir</c>.
+/// </summary>
+internal static class SearchStudies
+{
+    private static readonly string[] AllMethods = ["pso", "cma_es", "evo", "model_swarms", "random"];
+
+    /// <summary><c>methods</c>: every search and baseline, <c>--seeds</c> seeds; also writes the fitness-against-evaluations curves.</summary>
+    public static int Methods(string[] args)
+    {
+        var o = BenchOptions.Parse(args);
+        var config = SearchConfigParser.Load(o.Text("config", "examples/family/search.yml"), Environment.CurrentDirectory);
+        int seeds = o.Int("seeds", 3);
+        string dir = Path.GetFullPath(o.Text("dir", "bench/out/search"));
+        config = config with
+        {
+            Methods = AllMethods.Select(m => config.Methods.FirstOrDefault(c => c.Kind == m) ?? new SearchMethodConfig(m, new Dictionary<string, object?>())).ToList(),
+            Baselines = config.Baselines.Count > 0 ? config.Baselines : [.. new[] { "task_arithmetic", "ties", "dare_ties" }.Select(b => (b, (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>()))],
+        };
+        var runs = new List<SearchRunResult>();
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            string run = Fresh(Path.Combine(dir, "methods", $"seed-{seed}"));
+            Console.Error.WriteLine($"seed {seed}: {run}");
+            runs.Add(SearchRun.Execute(config with { Seed = (ulong)seed }, run, null, default));
+        }
+
+        var tasks = runs[0].TestScores.Values.First().Keys.ToList();
+        var text = new StringBuilder();
+        text.AppendLine($"# Methods × tasks: {config.Experts.Count} experts of `{Path.GetFileName(Path.GetDirectoryName(config.BaseModel))}`, {seeds} seeds");
+        text.AppendLine();
+        text.AppendLine(Machine(config));
+        text.AppendLine($"Budget {runs[0].Searches[0].Evaluations} evaluations per search. Test-split scores: mean ± standard deviation over seeds (data-free rows and the base/experts do not depend on the seed, except DARE's masks). Peak RSS of the whole benchmark process: {PageCache.PeakResidentBytes() / 1e6:F0} MB.");
+        text.AppendLine();
+        text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean | evaluations | scoring time (s) |");
+        text.AppendLine($"|---|---|{string.Concat(tasks.Select(_ => "---:|"))}---:|---:|---:|---:|");
+        foreach (string row in runs[0].TestScores.Keys)
+        {
+            var perSeed = runs.Select(r => r.TestScores[row]).ToList();
+            var searches = runs.Select(r => r.Searches.FirstOrDefault(s => s.Method == row)).Where(s => s is not null).ToList();
+            string cost = searches.Count == 0 ? "| | " : $"| {searches.Average(s => s!.Evaluations):F0} | {Spread(searches.Select(s => s!.ScoringSeconds))} ";
+            text.AppendLine($"| {row} | {runs[0].RowKinds[row]} | {string.Join(" | ", tasks.Select(t => Spread(perSeed.Select(s => s[t]))))} | {Spread(perSeed.Select(s => s.Values.Average()))} | {Spread(runs.Select(r => Normalized(r, row, tasks)))} {cost}|");
+        }
+        text.AppendLine();
+        text.AppendLine("![best fitness against evaluations](curves.png)");
+        text.AppendLine();
+        text.AppendLine(Curves(runs, config, Path.Combine(dir, "curves.png")));
+        string table = Path.Combine(dir, "methods.md");
+        File.WriteAllText(table, text.ToString());
+        Console.WriteLine(text);
+        Console.Error.WriteLine($"written to {table}");
+        return 0;
+    }
+
+    /// <summary><c>ablations</c>: PSO with one setting changed at a time.</summary>
+    public static int Ablations(string[] args)
+    {
+        var o = BenchOptions.Parse(args);
+        var config = SearchConfigParser.Load(o.Text("config", "examples/family/search.yml"), Environment.CurrentDirectory);
+        string dir = Path.GetFullPath(o.Text("dir", "bench/out/search"));
+        int seeds = o.Int("seeds", 2);
+        (string Name, Dictionary<string, object?> Settings)[] variants =
+        [
+            ("paper defaults (w 0.2, c 2, p 0.8)", []),
+            ("w = 0.5", new() { ["w"] = 0.5 }),
+            ("w = 0.7298, c1 = c2 = 1.496 (constriction)", new() { ["w"] = 0.7298, ["c1"] = 1.496, ["c2"] = 1.496 }),
+            ("c1 = c2 = 1", new() { ["c1"] = 1.0, ["c2"] = 1.0 }),
+            ("drop rate p = 0.5", new() { ["drop_rate"] = 0.5 }),
+            ("drop rate p = 0.9", new() { ["drop_rate"] = 0.9 }),
+            ("without sparsified experts", new() { ["sparsified"] = false }),
+            ("granularity: layer", new() { ["granularity"] = "layer" }),
+            ("granularity: tensor kind", new() { ["granularity"] = "tensor_kind" }),
+            ("elementwise r", new() { ["r"] = "elementwise" }),
+        ];
+        var text = new StringBuilder();
+        text.AppendLine("# PSO ablations");
+        text.AppendLine();
+        text.AppendLine(Machine(config));
+        text.AppendLine($"One setting changed at a time from the paper's; 5 steps; {seeds} seeds (mean ± standard deviation). Budget: each variant's own (2n+1)·(S+1) evaluations.");
+        text.AppendLine();
+        text.AppendLine("| variant | evaluations | best optimization fitness | test mean | scoring time (s) |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        for (int v = 0; v < variants.Length; v++)
+        {
+            var results = new List<SearchRunResult>();
+            for (int seed = 0; seed < seeds; seed++)
+            {
+                var settings = new Dictionary<string, object?>(config.Methods.FirstOrDefault(m => m.Kind == "pso")?.Settings ?? new Dictionary<string, object?>());
+                foreach (var (key, value) in variants[v].Settings)
+                {
+                    settings[key] = value;
+                }
+                var variant = config with { Methods = [new SearchMethodConfig("pso", settings)], Baselines = [], Seed = (ulong)seed, Budget = null };
+                Console.Error.WriteLine($"{variants[v].Name}, seed {seed}");
+                results.Add(SearchRun.Execute(variant, Fresh(Path.Combine(dir, "ablations", $"variant-{v}", $"seed-{seed}")), null, default));
+            }
+            text.AppendLine($"| {variants[v].Name} | {results[0].Searches[0].Evaluations} | {Spread(results.Select(r => r.Searches[0].Best!.Fitness))} | {Spread(results.Select(r => r.TestScores["pso"].Values.Average()))} | {Spread(results.Select(r => r.Searches[0].ScoringSeconds))} |");
+        }
+        string table = Path.Combine(dir, "ablations.md");
+        File.WriteAllText(table, text.ToString());
+        Console.WriteLine(text);
+        Console.Error.WriteLine($"written to {table}");
+        return 0;
+    }
+
+    /// <summary>Best fitness so far against evaluations used, mean over seeds, per search; returns a table of it at a few budgets.</summary>
+    private static string Curves(List<SearchRunResult> runs, SearchConfig config, string png)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var table = new StringBuilder();
+        var marks = new[] { 0.25, 0.5, 0.75, 1.0 };
+        table.AppendLine($"| search | {string.Join(" | ", marks.Select(m => $"best fitness after {m:P0} of the budget"))} |");
+        table.AppendLine($"|---|{string.Concat(marks.Select(_ => "---:|"))}");
+        for (int i = 0; i < config.Methods.Count; i++)
+        {
+            var curves = runs.Select(run =>
+            {
+                string folder = i == 0 ? run.Directory : Path.Combine(run.Directory, "methods", config.Methods[i].Kind);
+                double best = double.NegativeInfinity;
+                return EvaluationLog.Read(Path.Combine(folder, EvaluationLog.FileName)).Select(r => best = Math.Max(best, r.Fitness ?? double.NegativeInfinity)).ToArray();
+            }).ToList();
+            int length = curves.Min(c => c.Length);
+            var mean = Enumerable.Range(0, length).Select(k => curves.Average(c => c[k])).ToArray();
+            var line = plot.Add.Scatter(Enumerable.Range(1, length).Select(k => (double)k).ToArray(), mean);
+            line.LegendText = runs[0].Searches[i].Method;
+            line.Color = palette.GetColor(i);
+            line.MarkerSize = 0;
+            table.AppendLine($"| {runs[0].Searches[i].Method} | {string.Join(" | ", marks.Select(m => mean[Math.Max(0, (int)Math.Ceiling(m * length) - 1)].ToString("F1", CultureInfo.InvariantCulture)))} |");
+        }
+        plot.Title("Best optimization fitness against evaluations used (mean over seeds)");
+        plot.XLabel("evaluations");
+        plot.YLabel("best fitness so far");
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(png, 900, 450);
+        return table.ToString();
+    }
+
+    private static double Normalized(SearchRunResult run, string row, List<string> tasks)
+    {
+        var experts = run.RowKinds.Where(k => k.Value == "expert").Select(k => run.TestScores[k.Key]).ToList();
+        return tasks.Average(t => 100 * run.TestScores[row][t] / Math.Max(1e-9, experts.Max(e => e[t])));
+    }
+
+    private static string Spread(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        double mean = list.Average();
+        double sd = list.Count > 1 ? Math.Sqrt(list.Sum(x => (x - mean) * (x - mean)) / (list.Count - 1)) : 0;
+        return list.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"{mean:F1} ± {sd:F1}") : mean.ToString("F1", CultureInfo.InvariantCulture);
+    }
+
+    private static string Fresh(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        return folder;
+    }
+
+    private static string Machine(SearchConfig config) =>
+        $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; {config.Threads} threads.";
+}
