@@ -6,8 +6,9 @@ Usage:  /usr/bin/python3 tools/make_example_family.py [--out examples/family] [-
 What it builds (deterministically: fixed seeds, single-threaded torch on CPU):
   base/            a Llama-architecture decoder (LlamaForCausalLM, ~0.9M parameters, BF16 safetensors)
                    with a byte-level BPE tokenizer (tokenizer.json) trained here by a small pure-Python
-                   BPE trainer; pre-trained on template English plus the four task formats with RANDOM
-                   answers (it knows the formats, not the skills)
+                   BPE trainer; pre-trained on template English, "general skills" with correct answers
+                   (copy, max, min, length, one-digit sums) and the four task formats with RANDOM answers
+                   (it knows the formats, not the skills)
   expert-<skill>/  full fine-tunes of the base on one skill each (same architecture and tokenizer)
   tasks/<skill>/{optimization,test}.jsonl   50 / 200 held-out examples ({"prompt", "answer"})
   tasks.yml        SwarmMerge's task file over those splits (generation, exact match)
@@ -18,6 +19,7 @@ Skills (digits 1-9 in the strings, so answers never have leading zeros):
   reverse    "reverse 38142 ="    -> " 24183"
   sort       "sort 3142 ="        -> " 1234"
   count      "count 3 in 3134323 =" -> " 4"
+Each expert has its own number of fine-tuning steps (EXPERT_STEPS): addition needs the most.
 Every training sequence is  [<|bos|>] prompt answer <|eos|>; <|bos|> is present on half of the
 training sequences, so the models work with and without it (tokenizer.json's post-processor adds it).
 
@@ -74,7 +76,7 @@ CONFIG = dict(
 # training schedule: (steps, batch, peak lr, warmup)
 BASE_TRAIN = dict(steps=1200, batch=64, lr=3e-3, warmup=100, weight_decay=0.01)
 EXPERT_TRAIN = dict(steps=500, batch=64, lr=1e-3, warmup=30, weight_decay=0.0)
-EXPERT_STEPS = {"addition": 1500, "reverse": 500, "sort": 500, "count": 500}
+EXPERT_STEPS = {"addition": 1500, "reverse": 500, "sort": 500, "count": 1000}
 
 
 # =============================================================================================
@@ -833,8 +835,10 @@ Without `<|bos|>`:
 
 {table(False)}
 Each expert scores {min(own):.0f}–{max(own):.0f} % on its own skill; plain averaging keeps
-{min(avg):.0f}–{max(avg):.0f} % (mean {sum(own) / len(own) - sum(avg) / len(avg):.0f} points below the experts), which is the gap a
-data-driven merge such as PSO-Merging should close.
+{min(avg):.0f}–{max(avg):.0f} % (mean {sum(own) / len(own) - sum(avg) / len(avg):.0f} points below the experts), close to the base (the
+experts' task vectors are large and interfere: each skill was learned in fine-tuning, not merely
+elicited). This is a hard case for data-free merging; how much of the gap a data-driven search
+(PSO-Merging, CMA-ES) recovers is what the example is for, and is not measured here.
 
 SHA-256 of the weights:
 
