@@ -103,7 +103,7 @@ internal static class SearchStudies
                 Console.Error.WriteLine($"{variants[v].Name}, seed {seed}");
                 results.Add(SearchRun.Execute(variant, Fresh(Path.Combine(dir, "ablations", $"variant-{v}", $"seed-{seed}")), null, default));
             }
-            text.AppendLine($"| {variants[v].Name} | {results[0].Searches[0].Evaluations} | {Spread(results.Select(r => r.Searches[0].Best!.Fitness))} | {Spread(results.Select(r => r.TestScores["pso"].Values.Average()))} | {Spread(results.Select(r => r.Searches[0].ScoringSeconds))} |");
+            text.AppendLine($"| {variants[v].Name} | {results[0].Searches[0].Evaluations} | {Spread(results.Select(r => r.Searches[0].Best!.Fitness))} | {Spread(results.Select(r => r.TestScores[r.Searches[0].Method].Values.Average()))} | {Spread(results.Select(r => r.Searches[0].ScoringSeconds))} |");
         }
         string table = Path.Combine(dir, "ablations.md");
         File.WriteAllText(table, text.ToString());

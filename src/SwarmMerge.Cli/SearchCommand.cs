@@ -37,7 +37,16 @@ internal static class SearchCommand
     /// <summary>Runs <paramref name="run"/> and prints its summary: each search's cost and the test-split table.</summary>
     public static int Execute(Func<SearchRunResult> run)
     {
-        var result = run();
+        SearchRunResult result;
+        try
+        {
+            result = run();
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("\nInterrupted. The log is intact: continue with 'swarmmerge search --resume RUN_DIR'.");
+            return 130;
+        }
         Console.Error.WriteLine();
         Print(result);
         return 0;

@@ -102,8 +102,26 @@ public static class SearchRun
                 : ScoreEvo(evo, candidate.Values, scorer, optimization, runDirectory, config.Threads), options));
         }
 
+        // Evo scored its candidates through a scratch checkpoint.
+        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
+        if (Directory.Exists(evoCandidate))
+        {
+            Directory.Delete(evoCandidate, recursive: true);
+        }
+
         // The held-out test split: only now, after every search has finished.
         string merged = Path.Combine(runDirectory, "merged");
+        var (testScores, kinds) = ScoreTestSplit(config, runDirectory, results, materializer, scorer, test, merged);
+        File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(testScores, new JsonSerializerOptions { WriteIndented = true }));
+        var result = new SearchRunResult(runDirectory, results, testScores, kinds, merged);
+        SearchReport.Write(result, config, budget);
+        return result;
+    }
+
+    /// <summary>Base, experts, baselines and each search's best on the test split; writes the first search's best to <paramref name="merged"/>.</summary>
+    private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
+        SearchConfig config, string runDirectory, List<SearchResult> results, SwarmMaterializer materializer, CandidateScorer scorer, TaskSet test, string merged)
+    {
         var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string row, string kind, EvaluationOutcome outcome)
@@ -119,7 +137,10 @@ public static class SearchRun
         foreach (var (method, parameters) in config.Baselines)
         {
             string folder = Path.Combine(runDirectory, ".baseline");
-            MergeExecutor.Run(BaselinePlan(config, method, parameters), folder, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed });
+            using (var plan = BaselinePlan(config, method, parameters))
+            {
+                MergeExecutor.Run(plan, folder, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed });
+            }
             Add(method, "data-free", scorer.Score(folder, test));
             Directory.Delete(folder, recursive: true);
         }
@@ -146,10 +167,7 @@ public static class SearchRun
                 Add(results[i].Method, "search", scorer.Score(materializer, best.Candidate, test));
             }
         }
-        File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(testScores, new JsonSerializerOptions { WriteIndented = true }));
-        var result = new SearchRunResult(runDirectory, results, testScores, kinds, merged);
-        SearchReport.Write(result, config, budget);
-        return result;
+        return (testScores, kinds);
     }
 
     private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, CandidateScorer scorer, TaskSet tasks, string runDirectory, int threads)
