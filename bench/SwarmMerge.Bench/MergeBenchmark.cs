@@ -130,22 +130,7 @@ internal static class MergeBenchmark
         {
             Directory.Delete(output, true);
         }
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "SwarmMerge.Bench.dll"), "merge-once", yaml, output, threads.ToString(CultureInfo.InvariantCulture), shardSize })
-        {
-            start.ArgumentList.Add(a);
-        }
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) != "dotnet")
-        {
-            start.ArgumentList.RemoveAt(0); // running as an apphost
-        }
-        using var child = Process.Start(start)!;
-        string result = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"merge-once failed: {result}");
-        }
+        string result = ChildRun.Run("merge-once", yaml, output, threads.ToString(CultureInfo.InvariantCulture), shardSize);
         var fields = result.Trim().Split(' ');
         long outputBytes = Directory.GetFiles(output).Sum(f => new FileInfo(f).Length);
         Directory.Delete(output, true);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -88,22 +87,7 @@ internal static class ScalingStudy
 
     private static (JsonObject Result, long PeakRss) RunChild(string config, string run)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "SwarmMerge.Bench.dll"), "scaling-once", config, run })
-        {
-            start.ArgumentList.Add(a);
-        }
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) != "dotnet")
-        {
-            start.ArgumentList.RemoveAt(0); // running as an apphost
-        }
-        using var child = Process.Start(start)!;
-        string output = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"scaling-once failed: {output}");
-        }
+        string output = ChildRun.Run("scaling-once", config, run);
         var result = JsonNode.Parse(output.Trim().Split('\n')[^1])!.AsObject();
         return (result, result["peak_rss"]!.GetValue<long>());
     }
