@@ -36,7 +36,7 @@ internal static class EvalCommand
         IReadOnlyDictionary<string, double> scores;
         if (file.Evaluator is { } evaluator)
         {
-            var outcome = await evaluator.EvaluateAsync(Path.GetFullPath(model), file.Tasks, cancellation);
+            var outcome = await evaluator.EvaluateAsync(Path.GetFullPath(model), file.Tasks, split, cancellation);
             if (!outcome.Success)
             {
                 Console.Error.WriteLine($"error: the external evaluator failed: {outcome.Error}");

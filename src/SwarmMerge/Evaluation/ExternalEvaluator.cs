@@ -5,8 +5,9 @@ namespace SwarmMerge.Evaluation;
 
 /// <summary>
 /// Scores a checkpoint with a user's command, for models or harnesses the built-in engine does not run:
-/// the command gets the checkpoint folder (every <c>{model}</c> in its arguments is replaced by the path)
-/// and prints one JSON object of per-task scores on standard output, e.g. <c>{"sst2": 91.2, "mrpc": 84.0}</c>.
+/// the command gets the checkpoint folder (every <c>{model}</c> in its arguments is replaced by the path, every
+/// <c>{split}</c> by <c>optimization</c> or <c>test</c>) and prints one JSON object of per-task scores on
+/// standard output, e.g. <c>{"sst2": 91.2, "mrpc": 84.0}</c>.
 /// </summary>
 public sealed class ExternalEvaluator
 {
@@ -47,8 +48,12 @@ public sealed class ExternalEvaluator
     }
 
     /// <summary>Runs the command on <paramref name="checkpoint"/> and reads the score of every task in <paramref name="tasks"/>.</summary>
+    /// <param name="checkpoint">The checkpoint folder (replaces <c>{model}</c>).</param>
+    /// <param name="tasks">The tasks whose scores are read.</param>
+    /// <param name="split"><c>optimization</c> or <c>test</c> (replaces <c>{split}</c>): which data the command should score.</param>
+    /// <param name="cancellation">Stops the command.</param>
     /// <returns>The scores, or a failure with the reason (a failing, timed-out or unreadable command does not throw).</returns>
-    public async Task<EvaluationOutcome> EvaluateAsync(string checkpoint, IReadOnlyList<TaskSpec> tasks, CancellationToken cancellation = default)
+    public async Task<EvaluationOutcome> EvaluateAsync(string checkpoint, IReadOnlyList<TaskSpec> tasks, string split = "test", CancellationToken cancellation = default)
     {
         var start = new ProcessStartInfo(Command[0])
         {
@@ -58,7 +63,7 @@ public sealed class ExternalEvaluator
         };
         foreach (string argument in Command.Skip(1))
         {
-            start.ArgumentList.Add(argument.Replace("{model}", checkpoint, StringComparison.Ordinal));
+            start.ArgumentList.Add(argument.Replace("{model}", checkpoint, StringComparison.Ordinal).Replace("{split}", split, StringComparison.Ordinal));
         }
         Process process;
         try

@@ -8,7 +8,7 @@ namespace SwarmMerge.Search;
 /// weight buffers each candidate overwrites, either straight from the coefficient space (no checkpoint
 /// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on.
 /// </summary>
-public sealed class CandidateScorer : IDisposable
+public sealed class CandidateScorer : ICandidateScorer
 {
     private readonly EvaluationModel _model;
 
@@ -32,14 +32,14 @@ public sealed class CandidateScorer : IDisposable
         return new CandidateScorer(model);
     }
 
-    /// <summary>Scores the coefficient-space (or elementwise) <paramref name="candidate"/> on <paramref name="tasks"/>.</summary>
+    /// <inheritdoc />
     public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks) => Guard(() =>
     {
         materializer.MaterializeInto(candidate, _model.Model.Weights);
         return _model.Evaluate(tasks);
     });
 
-    /// <summary>Scores the checkpoint in <paramref name="directory"/> on <paramref name="tasks"/>.</summary>
+    /// <inheritdoc />
     public EvaluationOutcome Score(string directory, TaskSet tasks) => Guard(() =>
     {
         using var checkpoint = Checkpoint.Open(directory);

@@ -70,16 +70,14 @@ public static class SearchRun
     public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation)
     {
         var taskFile = TaskFile.Load(config.Tasks);
-        if (taskFile.Evaluator is not null)
-        {
-            throw new NotSupportedException($"{config.Tasks}: searches with an external evaluator are not supported yet; use `swarmmerge eval` with it on the merged model.");
-        }
         var optimization = taskFile.LoadOptimization();
         var test = taskFile.LoadTest(config.TestLimit);
         int budget = config.Budget ?? SearchMethods.DefaultBudget(config);
         var members = SearchMethods.Members(config);
         using var materializer = SwarmMaterializer.Open(members, SearchMethods.Granularity(config), config.Threads);
-        using var scorer = CandidateScorer.Open(config.BaseModel, optimization, config.Threads);
+        using ICandidateScorer scorer = taskFile.Evaluator is { } evaluator
+            ? new ExternalCandidateScorer(evaluator, Path.Combine(runDirectory, ".candidate"), cancellation)
+            : CandidateScorer.Open(config.BaseModel, optimization, config.Threads);
         var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, scorer, optimization) : null);
 
         var results = new List<SearchResult>();
@@ -120,7 +118,7 @@ public static class SearchRun
 
     /// <summary>Base, experts, baselines and each search's best on the test split; writes the first search's best to <paramref name="merged"/>.</summary>
     private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
-        SearchConfig config, string runDirectory, List<SearchResult> results, SwarmMaterializer materializer, CandidateScorer scorer, TaskSet test, string merged)
+        SearchConfig config, string runDirectory, List<SearchResult> results, SwarmMaterializer materializer, ICandidateScorer scorer, TaskSet test, string merged)
     {
         var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -170,7 +168,7 @@ public static class SearchRun
         return (testScores, kinds);
     }
 
-    private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, CandidateScorer scorer, TaskSet tasks, string runDirectory, int threads)
+    private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, ICandidateScorer scorer, TaskSet tasks, string runDirectory, int threads)
     {
         string folder = Path.Combine(runDirectory, ".evo-candidate");
         try
@@ -185,7 +183,7 @@ public static class SearchRun
     }
 
     /// <summary>Each task's reference for the normalized mean: the best expert's optimization-split score on it.</summary>
-    private static Dictionary<string, double> ExpertReference(SearchConfig config, CandidateScorer scorer, TaskSet optimization)
+    private static Dictionary<string, double> ExpertReference(SearchConfig config, ICandidateScorer scorer, TaskSet optimization)
     {
         var reference = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (string expert in config.Experts)

@@ -89,6 +89,26 @@ public sealed class SearchRunTests : IDisposable
     }
 
     [Fact]
+    public void An_external_evaluator_scores_written_candidates_and_is_told_the_split()
+    {
+        string config = Family();
+        string calls = Path.Combine(_folder, "calls.log");
+        // A deterministic score from the candidate's bytes; every call logs the split it was asked for.
+        string script = $"echo \"$2\" >> {calls}; h=$(sha256sum \"$1/model.safetensors\" | cut -c1-4); echo \"{{\\\"words\\\": $((0x$h % 100))}}\"";
+        File.WriteAllText(Path.Combine(_folder, "tasks.yml"), $"evaluator:\n  command: [sh, -c, '{script}', sh, '{{model}}', '{{split}}']\n  timeout_seconds: 30\ntasks:\n  - {{name: words, metric: accuracy}}\n");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("  - random: {}\n", ""));
+
+        var result = SearchRun.Start(config, Path.Combine(_folder, "run"));
+
+        var lines = File.ReadAllLines(calls);
+        Assert.Equal(result.Searches[0].FitnessCalls, lines.Count(l => l == "optimization"));
+        Assert.Equal(result.TestScores.Count, lines.Count(l => l == "test")); // base, 2 experts, 2 baselines, pso
+        var log = File.ReadAllLines(Path.Combine(_folder, "run", "evaluations.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.All(log, record => Assert.InRange(record["scores"]!["words"]!.GetValue<double>(), 0, 99));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "run", ".candidate")));
+    }
+
+    [Fact]
     public void Config_errors_name_the_key()
     {
         string config = Family();

@@ -1,0 +1,13 @@
+using SwarmMerge.Evaluation;
+
+namespace SwarmMerge.Search;
+
+/// <summary>How a search run scores candidates and checkpoints: the built-in engine, or a user's external evaluator.</summary>
+public interface ICandidateScorer : IDisposable
+{
+    /// <summary>Scores the coefficient-space (or elementwise) <paramref name="candidate"/> on <paramref name="tasks"/>.</summary>
+    EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks);
+
+    /// <summary>Scores the checkpoint in <paramref name="directory"/> on <paramref name="tasks"/>.</summary>
+    EvaluationOutcome Score(string directory, TaskSet tasks);
+}
