@@ -48,7 +48,7 @@ internal static class SearchStudies
             var perSeed = runs.Select(r => r.TestScores[row]).ToList();
             var searches = runs.Select(r => r.Searches.FirstOrDefault(s => s.Method == row)).Where(s => s is not null).ToList();
             string cost = searches.Count == 0 ? "| | " : $"| {searches.Average(s => s!.Evaluations):F0} | {Spread(searches.Select(s => s!.ScoringSeconds))} ";
-            text.AppendLine($"| {row} | {runs[0].RowKinds[row]} | {string.Join(" | ", tasks.Select(t => Spread(perSeed.Select(s => s[t]))))} | {Spread(perSeed.Select(s => s.Values.Average()))} | {Spread(runs.Select(r => Normalized(r, row, tasks)))} {cost}|");
+            text.AppendLine($"| {row} | {runs[0].RowKinds[row]} | {string.Join(" | ", tasks.Select(t => Spread(perSeed.Select(s => s[t]))))} | {Spread(perSeed.Select(s => s.Values.Average()))} | {Spread(runs.Select(r => r.NormalizedMean(row)))} {cost}|");
         }
         text.AppendLine();
         text.AppendLine("![best fitness against evaluations](curves.png)");
@@ -143,12 +143,6 @@ internal static class SearchStudies
         plot.ShowLegend(Edge.Right);
         plot.SavePng(png, 900, 450);
         return table.ToString();
-    }
-
-    private static double Normalized(SearchRunResult run, string row, List<string> tasks)
-    {
-        var experts = run.RowKinds.Where(k => k.Value == "expert").Select(k => run.TestScores[k.Key]).ToList();
-        return tasks.Average(t => 100 * run.TestScores[row][t] / Math.Max(1e-9, experts.Max(e => e[t])));
     }
 
     private static string Spread(IEnumerable<double> values)

@@ -26,14 +26,8 @@ public sealed class CausalTextScorer(CausalLanguageModel model, CheckpointTokeni
     /// <inheritdoc />
     public IReadOnlyList<string> Generate(IReadOnlyList<string> prompts, int maxNewTokens, IReadOnlyList<string> stop)
     {
-        var options = new GenerationOptions
-        {
-            MaxNewTokens = maxNewTokens,
-            StopTokenIds = StopTokens(model.EosTokenIds, tokenizer),
-            StopWhen = stop.Count == 0 ? null : (_, tokens) => StopStrings.Contains(tokenizer.Decode(tokens), stop),
-        };
-        return model.Generate(prompts.Select(EncodePrompt).ToList(), options)
-            .Select(tokens => StopStrings.Cut(tokenizer.Decode(tokens), stop)).ToList();
+        var stops = new TextStops(tokenizer, model.EosTokenIds, stop);
+        return model.Generate(prompts.Select(EncodePrompt).ToList(), stops.Options(maxNewTokens)).Select(stops.Text).ToList();
     }
 
     private int[] EncodePrompt(string text)
@@ -49,36 +43,5 @@ public sealed class CausalTextScorer(CausalLanguageModel model, CheckpointTokeni
             ids = start >= 0 ? [start] : throw new ArgumentException("An empty prompt needs a BOS or EOS token to start from, and the tokenizer has neither.");
         }
         return ids;
-    }
-
-    internal static HashSet<int> StopTokens(IReadOnlyList<int> configEos, CheckpointTokenizer tokenizer)
-    {
-        var stops = new HashSet<int>(configEos);
-        if (tokenizer.EosId is int eos)
-        {
-            stops.Add(eos);
-        }
-        return stops;
-    }
-}
-
-/// <summary>Stop strings of generation tasks.</summary>
-internal static class StopStrings
-{
-    public static bool Contains(string text, IReadOnlyList<string> stop) => stop.Any(s => text.Contains(s, StringComparison.Ordinal));
-
-    /// <summary>The text before the first occurrence of any stop string.</summary>
-    public static string Cut(string text, IReadOnlyList<string> stop)
-    {
-        int end = text.Length;
-        foreach (string s in stop)
-        {
-            int at = text.IndexOf(s, StringComparison.Ordinal);
-            if (at >= 0 && at < end)
-            {
-                end = at;
-            }
-        }
-        return text[..end];
     }
 }

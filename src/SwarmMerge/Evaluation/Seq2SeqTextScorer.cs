@@ -17,14 +17,8 @@ public sealed class Seq2SeqTextScorer(Seq2SeqLanguageModel model, CheckpointToke
     /// <inheritdoc />
     public IReadOnlyList<string> Generate(IReadOnlyList<string> prompts, int maxNewTokens, IReadOnlyList<string> stop)
     {
-        var options = new GenerationOptions
-        {
-            MaxNewTokens = maxNewTokens,
-            StopTokenIds = CausalTextScorer.StopTokens(model.EosTokenIds, tokenizer),
-            StopWhen = stop.Count == 0 ? null : (_, tokens) => StopStrings.Contains(tokenizer.Decode(tokens), stop),
-        };
-        return model.Generate(prompts.Select(p => tokenizer.Encode(p)).ToList(), options)
-            .Select(tokens => StopStrings.Cut(tokenizer.Decode(tokens), stop)).ToList();
+        var stops = new TextStops(tokenizer, model.EosTokenIds, stop);
+        return model.Generate(prompts.Select(p => tokenizer.Encode(p)).ToList(), stops.Options(maxNewTokens)).Select(stops.Text).ToList();
     }
 
     private int[] Target(string text)

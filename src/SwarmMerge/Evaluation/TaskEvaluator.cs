@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SwarmMerge.Inference;
 
 namespace SwarmMerge.Evaluation;
 
@@ -76,7 +77,7 @@ public static partial class TaskEvaluator
         }
         var predicted = outputs.Select(o =>
         {
-            int index = ArgMax(o.Select(x => (double)x).ToList());
+            int index = Tensors.ArgMax<float>(o);
             return spec.HeadLabels.Count > 0
                 ? (index < spec.HeadLabels.Count ? spec.HeadLabels[index] : throw new InvalidOperationException($"Task '{spec.Name}': the head has {o.Length} outputs but 'head_labels' names {spec.HeadLabels.Count}."))
                 : index.ToString(CultureInfo.InvariantCulture);
@@ -101,23 +102,9 @@ public static partial class TaskEvaluator
         foreach (int count in counts)
         {
             // Length normalization as evaluation harnesses do it (acc_norm): per character of the choice.
-            best.Add(ArgMax(Enumerable.Range(offset, count)
-                .Select(i => lengthNormalized ? logLikelihoods[i] / Math.Max(1, requests[i].Item2.Length) : logLikelihoods[i]).ToList()));
+            best.Add(Tensors.ArgMax<double>(Enumerable.Range(offset, count)
+                .Select(i => lengthNormalized ? logLikelihoods[i] / Math.Max(1, requests[i].Item2.Length) : logLikelihoods[i]).ToArray()));
             offset += count;
-        }
-        return best;
-    }
-
-    /// <summary>The first index of the largest value.</summary>
-    private static int ArgMax(IReadOnlyList<double> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Count; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
         }
         return best;
     }

@@ -16,7 +16,7 @@ internal static class Tensors
         value.GetTensorDataAsSpan<float>().Slice(checked((int)(row * width)), width);
 
     /// <summary>Index of the largest value; the first one on ties (as torch.argmax).</summary>
-    public static int ArgMax(ReadOnlySpan<float> values)
+    public static int ArgMax<T>(ReadOnlySpan<T> values) where T : System.Numerics.IComparisonOperators<T, T, bool>
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)

@@ -39,14 +39,11 @@ public static class SearchReport
 
         text.AppendLine("## Held-out test split");
         text.AppendLine();
-        var experts = result.RowKinds.Where(k => k.Value == "expert").Select(k => result.TestScores[k.Key]).ToList();
-        var reference = tasks.ToDictionary(t => t, t => experts.Count == 0 ? double.NaN : experts.Max(e => e[t]));
         text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean |");
         text.AppendLine($"|---|---|{string.Concat(tasks.Select(_ => "---:|"))}---:|---:|");
         foreach (var (row, scores) in result.TestScores)
         {
-            double normalized = tasks.Average(t => reference[t] > 0 ? 100 * scores[t] / reference[t] : double.NaN);
-            text.AppendLine(Invariant($"| {row} | {result.RowKinds[row]} | {string.Join(" | ", tasks.Select(t => scores[t].ToString("F1", CultureInfo.InvariantCulture)))} | {scores.Values.Average():F1} | {normalized:F1} |"));
+            text.AppendLine(Invariant($"| {row} | {result.RowKinds[row]} | {string.Join(" | ", tasks.Select(t => scores[t].ToString("F1", CultureInfo.InvariantCulture)))} | {scores.Values.Average():F1} | {result.NormalizedMean(row):F1} |"));
         }
         text.AppendLine();
         text.AppendLine("Normalized mean: each task's score divided by the best expert's score on that task, ×100, averaged over tasks.");

@@ -11,4 +11,20 @@ public sealed record SearchRunResult(
     IReadOnlyList<SearchResult> Searches,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> TestScores,
     IReadOnlyDictionary<string, string> RowKinds,
-    string MergedDirectory);
+    string MergedDirectory)
+{
+    /// <summary>
+    /// The test-split normalized mean of <paramref name="row"/>: each task's score divided by the best expert's
+    /// score on that task, ×100, averaged over tasks (NaN when a task has no expert with a positive score).
+    /// </summary>
+    public double NormalizedMean(string row)
+    {
+        var experts = RowKinds.Where(k => k.Value == "expert").Select(k => TestScores[k.Key]).ToList();
+        var scores = TestScores[row];
+        return scores.Keys.Average(task =>
+        {
+            double reference = experts.Count == 0 ? double.NaN : experts.Max(e => e[task]);
+            return reference > 0 ? 100 * scores[task] / reference : double.NaN;
+        });
+    }
+}
