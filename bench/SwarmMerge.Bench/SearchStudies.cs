@@ -94,7 +94,7 @@ internal static class SearchStudies
             var results = new List<SearchRunResult>();
             for (int seed = 0; seed < seeds; seed++)
             {
-                var settings = new Dictionary<string, object?>(config.Methods.FirstOrDefault(m => m.Kind == "pso")?.Settings ?? new Dictionary<string, object?>());
+                var settings = new Dictionary<string, object?>(SearchMethods.PsoSettingsOf(config));
                 foreach (var (key, value) in variants[v].Settings)
                 {
                     settings[key] = value;

@@ -8,7 +8,7 @@ public static class SearchMethods
     /// <summary>The swarm members a PSO entry asks for (drop rate, with or without sparsified experts); other searches share them.</summary>
     public static SwarmMembers Members(SearchConfig config)
     {
-        var pso = config.Methods.FirstOrDefault(m => m.Kind == "pso")?.Settings ?? new Dictionary<string, object?>();
+        var pso = PsoSettingsOf(config);
         return new SwarmMembers(config.BaseModel, config.Experts)
         {
             DropRate = Number(pso, "drop_rate", 0.8, "pso"),
@@ -20,7 +20,7 @@ public static class SearchMethods
     /// <summary>The coefficient granularity (shared by every search over the coefficient space; set on the PSO entry).</summary>
     public static Granularity Granularity(SearchConfig config)
     {
-        var pso = config.Methods.FirstOrDefault(m => m.Kind == "pso")?.Settings ?? new Dictionary<string, object?>();
+        var pso = PsoSettingsOf(config);
         return Text(pso, "granularity", "model", "pso") switch
         {
             "model" => Search.Granularity.Model,
@@ -33,7 +33,7 @@ public static class SearchMethods
     /// <summary>PSO's settings from its config entry.</summary>
     public static PsoSettings Pso(SearchConfig config)
     {
-        var s = config.Methods.FirstOrDefault(m => m.Kind == "pso")?.Settings ?? new Dictionary<string, object?>();
+        var s = PsoSettingsOf(config);
         Check(s, "pso", "steps", "w", "c1", "c2", "r", "initial_velocity", "velocity_clamp", "memory_limit_gb", "drop_rate", "sparsified", "granularity");
         var settings = new PsoSettings
         {
@@ -60,6 +60,10 @@ public static class SearchMethods
         settings.Validate();
         return settings;
     }
+
+    /// <summary>The settings of the config's <c>pso</c> entry (empty without one: the shared settings then take their defaults).</summary>
+    public static IReadOnlyDictionary<string, object?> PsoSettingsOf(SearchConfig config) =>
+        config.Methods.FirstOrDefault(m => m.Kind == "pso")?.Settings ?? new Dictionary<string, object?>();
 
     /// <summary>PSO's own evaluation count, (2n+1)·(S+1): the default budget of every search in a run.</summary>
     public static int DefaultBudget(SearchConfig config) => Members(config).Count * (Pso(config).Steps + 1);
