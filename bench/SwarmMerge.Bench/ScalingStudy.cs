@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using ScottPlot;
+using SwarmMerge.Search.Runs;
 using SwarmMerge.Search;
 using YamlDotNet.RepresentationModel;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ScottPlot;
+using SwarmMerge.Search.Runs;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Bench;

@@ -1,8 +1,9 @@
 using SwarmMerge.Evaluation;
-using SwarmMerge.Inference;
-using SwarmMerge.Inference.Tokenization;
 using SwarmMerge.IO;
+using SwarmMerge.Inference.Tokenization;
+using SwarmMerge.Inference;
 using SwarmMerge.Merging;
+using SwarmMerge.Search.Runs;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Cli;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SwarmMerge.Search.Runs;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Cli;

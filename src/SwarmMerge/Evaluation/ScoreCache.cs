@@ -26,6 +26,9 @@ public sealed class ScoreCache
         return outcome is not null;
     }
 
+    /// <summary>True when <paramref name="key"/> was scored.</summary>
+    public bool Contains(string key) => TryGet(key, out _);
+
     /// <summary>Records an outcome scored elsewhere (e.g. read back from a resumed run's log).</summary>
     public void Add(string key, EvaluationOutcome outcome) => _outcomes[key] = new Lazy<EvaluationOutcome>(outcome);
 

@@ -1,3 +1,5 @@
+using SwarmMerge.Search.Space;
+
 namespace SwarmMerge.Search;
 
 /// <summary>

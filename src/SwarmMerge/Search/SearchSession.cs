@@ -15,7 +15,7 @@ namespace SwarmMerge.Search;
 /// </summary>
 public sealed class SearchSession
 {
-    private readonly Func<Candidate, EvaluationOutcome> _fitness;
+    private readonly IBatchScorer _scorer;
     private readonly SearchOptions _options;
     private readonly ScoreCache _cache = new();
     private readonly List<(int Step, double Fitness)> _history = [];
@@ -29,8 +29,16 @@ public sealed class SearchSession
     /// <param name="fitness">Scores one candidate: per-task scores, or a failure (which gets fitness −∞). It must be deterministic for resumed runs to equal uninterrupted ones.</param>
     /// <param name="options">Fitness combination, run folder, budget.</param>
     public SearchSession(Func<Candidate, EvaluationOutcome> fitness, SearchOptions? options = null)
+        : this(new SequentialScorer(fitness, options?.Clock), options)
     {
-        _fitness = fitness;
+    }
+
+    /// <summary>A session that scores whole generations with <paramref name="scorer"/> (for example on many workers).</summary>
+    /// <param name="scorer">Scores candidates; its outcomes must be deterministic for resumed runs to equal uninterrupted ones.</param>
+    /// <param name="options">Fitness combination, run folder, budget.</param>
+    public SearchSession(IBatchScorer scorer, SearchOptions? options = null)
+    {
+        _scorer = scorer;
         _options = options ?? new SearchOptions();
         if (_options.MaxEvaluations is < 1)
         {
@@ -53,9 +61,13 @@ public sealed class SearchSession
     /// <summary>Evaluations left in the budget, or null when unlimited.</summary>
     public int? Remaining => _options.MaxEvaluations - Evaluations;
 
-    /// <summary>Runs <paramref name="search"/> once with <paramref name="fitness"/>.</summary>
+    /// <summary>Runs <paramref name="search"/> once with <paramref name="fitness"/>, scoring one candidate at a time.</summary>
     public static SearchResult Run(ISearch search, Func<Candidate, EvaluationOutcome> fitness, SearchOptions? options = null) =>
         new SearchSession(fitness, options).Run(search);
+
+    /// <summary>Runs <paramref name="search"/> once, scoring its generations with <paramref name="scorer"/>.</summary>
+    public static SearchResult Run(ISearch search, IBatchScorer scorer, SearchOptions? options = null) =>
+        new SearchSession(scorer, options).Run(search);
 
     /// <summary>Runs <paramref name="search"/> (once per session), resuming the run folder when it holds a log.</summary>
     /// <exception cref="InvalidOperationException">The run folder belongs to a different search, or its log does not match this one.</exception>
@@ -108,40 +120,139 @@ public sealed class SearchSession
 
     /// <summary>Scores <paramref name="candidate"/> (or answers it from the log or the cache), logs it, and returns the result.</summary>
     /// <remarks>When the budget is spent this ends the search: the session catches what it throws.</remarks>
-    public ScoredCandidate Evaluate(Candidate candidate)
+    public ScoredCandidate Evaluate(Candidate candidate) => EvaluateAll([candidate])[0];
+
+    /// <summary>
+    /// Scores a whole generation at once (the scorer may score its candidates in parallel), answering what it can
+    /// from the log or the cache, and logs the results in candidate order. A candidate identical to an earlier one
+    /// of the same generation is answered from the cache, as it would be one at a time.
+    /// </summary>
+    /// <returns>The scored candidates, in order.</returns>
+    /// <remarks>When the budget runs out within <paramref name="candidates"/>, the ones it still covers are scored
+    /// and logged, then the search ends: the session catches what this throws.</remarks>
+    public IReadOnlyList<ScoredCandidate> EvaluateAll(IReadOnlyList<Candidate> candidates)
     {
         if (!_started)
         {
-            throw new InvalidOperationException("Evaluate runs inside SearchSession.Run.");
+            throw new InvalidOperationException("EvaluateAll runs inside SearchSession.Run.");
         }
         _options.Cancellation.ThrowIfCancellationRequested();
         if (Remaining <= 0)
         {
             throw new BudgetSpentException();
         }
-        int sequence = Evaluations;
-        string? vectorHash = candidate.Vector is { } vector
-            ? Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan())))
-            : null;
-        string key = ScoreCache.KeyOf($"{candidate.Method}|{vectorHash}", candidate.Values);
-        EvaluationRecord record;
-        if (sequence < _replay.Count)
+        int take = Remaining is int left ? Math.Min(left, candidates.Count) : candidates.Count;
+        var pending = new Pending[take];
+        var toScore = new List<int>();
+        var firstInBatch = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < take; i++)
         {
-            record = _replay[sequence];
-            CheckReplay(record, candidate, vectorHash);
+            var candidate = candidates[i];
+            string? vectorHash = candidate.Vector is { } vector
+                ? Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan())))
+                : null;
+            string key = ScoreCache.KeyOf($"{candidate.Method}|{vectorHash}", candidate.Values);
+            int sequence = Evaluations + i;
+            pending[i] = new Pending(candidate, vectorHash, key);
+            if (sequence < _replay.Count)
+            {
+                CheckReplay(_replay[sequence], candidate, vectorHash);
+                pending[i].Replayed = _replay[sequence];
+                firstInBatch.TryAdd(key, i);
+            }
+            else if (_options.ReuseScores && (_cache.Contains(key) || firstInBatch.ContainsKey(key)))
+            {
+                pending[i].Cached = true;
+            }
+            else
+            {
+                firstInBatch.TryAdd(key, i);
+                toScore.Add(i);
+            }
+        }
+
+        // Results come back in any order; each is taken in, in candidate order, as soon as all before it are known.
+        var results = new ScoredCandidate[take];
+        int done = 0;
+        var gate = new object();
+        void Flush()
+        {
+            while (done < take && pending[done].IsKnown(_cache))
+            {
+                results[done] = Take(pending[done]);
+                done++;
+            }
+        }
+        lock (gate)
+        {
+            Flush();
+        }
+        if (toScore.Count > 0)
+        {
+            _scorer.Score(toScore.Select(i => pending[i].Candidate).ToList(), (index, timed) =>
+            {
+                lock (gate)
+                {
+                    var entry = pending[toScore[index]];
+                    if (entry.Scored is not null)
+                    {
+                        throw new InvalidOperationException($"The scorer reported candidate {index} of the generation twice.");
+                    }
+                    entry.Scored = timed;
+                    Flush();
+                }
+            }, _options.Cancellation);
+        }
+        if (done < take)
+        {
+            throw new InvalidOperationException($"The scorer returned without scoring candidate {done} of the generation ({pending[done].Candidate.Method}, step {pending[done].Candidate.Step}, member {pending[done].Candidate.Member}).");
+        }
+        if (take < candidates.Count)
+        {
+            throw new BudgetSpentException();
+        }
+        return results;
+    }
+
+    // One candidate of a generation: logged (replayed), a cache hit, or waiting for the scorer.
+    private sealed class Pending(Candidate candidate, string? vectorHash, string key)
+    {
+        public Candidate Candidate { get; } = candidate;
+
+        public string? VectorHash { get; } = vectorHash;
+
+        public string Key { get; } = key;
+
+        public EvaluationRecord? Replayed { get; set; }
+
+        public bool Cached { get; set; }
+
+        public TimedOutcome? Scored { get; set; }
+
+        // A cache hit is known once the candidate it repeats is taken in (which puts it in the cache).
+        public bool IsKnown(ScoreCache cache) => Replayed is not null || Scored is not null || (Cached && cache.Contains(Key));
+    }
+
+    // Takes in one candidate whose result is known: logs it, caches it, updates the best and the state.
+    private ScoredCandidate Take(Pending entry)
+    {
+        var candidate = entry.Candidate;
+        int sequence = Evaluations;
+        EvaluationRecord record;
+        if (entry.Replayed is { } replayed)
+        {
+            record = replayed;
             Replayed++;
         }
-        else if (_options.ReuseScores && _cache.TryGet(key, out var known))
+        else if (entry.Cached && _cache.TryGet(entry.Key, out var known))
         {
-            record = NewRecord(sequence, candidate, vectorHash, known!, cached: true, seconds: 0);
+            record = NewRecord(sequence, candidate, entry.VectorHash, known!, cached: true, seconds: 0);
             _log?.Append(record);
         }
         else
         {
-            long start = _options.Clock.GetTimestamp();
-            var outcome = _fitness(candidate);
-            double seconds = _options.Clock.GetElapsedTime(start).TotalSeconds;
-            record = NewRecord(sequence, candidate, vectorHash, outcome, cached: false, seconds);
+            var scored = entry.Scored!;
+            record = NewRecord(sequence, candidate, entry.VectorHash, scored.Outcome, cached: false, scored.Seconds);
             _log?.Append(record);
         }
 
@@ -149,7 +260,7 @@ public sealed class SearchSession
         if (!record.Cached)
         {
             FitnessCalls++;
-            _cache.Add(key, result);
+            _cache.Add(entry.Key, result);
         }
         Evaluations++;
         _scoringSeconds += record.Seconds;

@@ -1,5 +1,7 @@
 using SwarmMerge.IO;
 using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Search.Methods;
+using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Tests.Search;

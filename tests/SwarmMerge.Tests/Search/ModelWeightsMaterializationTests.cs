@@ -1,4 +1,6 @@
 using SwarmMerge.Inference;
+using SwarmMerge.Search.Methods;
+using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Tests.Search;

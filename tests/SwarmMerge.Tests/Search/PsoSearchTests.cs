@@ -1,3 +1,5 @@
+using SwarmMerge.Search.Methods;
+using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Tests.Search;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using SwarmMerge.Search.Methods;
+using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Tests.Search;

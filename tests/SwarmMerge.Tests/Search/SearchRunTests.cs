@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SwarmMerge.Evaluation;
+using SwarmMerge.Search.Runs;
 using SwarmMerge.Search;
 using SwarmMerge.Tests.Evaluation;
 

@@ -1,5 +1,6 @@
 using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
+using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Tests.Search;

@@ -1,0 +1,42 @@
+using SwarmMerge.Evaluation;
+
+namespace SwarmMerge.Search.Runs;
+
+/// <summary>A <c>swarmmerge search</c> run: the models, the tasks, the searches compared under one budget, and the data-free baselines.</summary>
+public sealed record SearchConfig
+{
+    /// <summary>The base checkpoint folder (absolute).</summary>
+    public required string BaseModel { get; init; }
+
+    /// <summary>The expert checkpoint folders (absolute), in order.</summary>
+    public required IReadOnlyList<string> Experts { get; init; }
+
+    /// <summary>The task file (absolute).</summary>
+    public required string Tasks { get; init; }
+
+    /// <summary>How task scores combine into the fitness.</summary>
+    public FitnessKind Fitness { get; init; } = FitnessKind.Mean;
+
+    /// <summary>The searches to run, the first being the one whose best model is written to <c>merged/</c>.</summary>
+    public required IReadOnlyList<SearchMethodConfig> Methods { get; init; }
+
+    /// <summary>Evaluations each search may use; null: PSO's own count, (2n+1)·(S+1).</summary>
+    public int? Budget { get; init; }
+
+    /// <summary>Data-free merges scored on the same tasks, by merge method, with their parameters.</summary>
+    public IReadOnlyList<(string Method, IReadOnlyDictionary<string, object?> Parameters)> Baselines { get; init; } = [];
+
+    /// <summary>Seed of every random choice (PSO's r, the sparsified experts' masks, CMA-ES's samples, …).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Threads for merging and inference.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Score only the first N rows of each test split in the report (null: all).</summary>
+    public int? TestLimit { get; init; }
+}
+
+/// <summary>One search of a run and its settings, as written in the config (<c>- pso: {steps: 5}</c>).</summary>
+/// <param name="Kind">pso, cma_es, evo, model_swarms or random.</param>
+/// <param name="Settings">The method's settings (names as in the config, e.g. <c>steps</c>, <c>w</c>, <c>granularity</c>).</param>
+public sealed record SearchMethodConfig(string Kind, IReadOnlyDictionary<string, object?> Settings);

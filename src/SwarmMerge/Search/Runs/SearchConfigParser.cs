@@ -1,0 +1,140 @@
+using System.Globalization;
+using SwarmMerge.Evaluation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SwarmMerge.Search.Runs;
+
+/// <summary>Reads a <c>swarmmerge search</c> YAML file into a <see cref="SearchConfig"/>, with errors that give the line.</summary>
+public static class SearchConfigParser
+{
+    /// <summary>The search methods a config may list.</summary>
+    public static readonly string[] MethodKinds = ["pso", "cma_es", "evo", "model_swarms", "random"];
+
+    private static readonly string[] Keys = ["base_model", "models", "tasks", "fitness", "methods", "budget", "baselines", "seed", "threads", "test_limit"];
+
+    /// <summary>Reads <paramref name="path"/>; model and task paths resolve against <paramref name="workingDirectory"/>, as in mergekit.</summary>
+    /// <exception cref="SearchConfigException">The file is missing or invalid.</exception>
+    public static SearchConfig Load(string path, string workingDirectory)
+    {
+        if (!File.Exists(path))
+        {
+            throw new SearchConfigException($"Search config '{path}' does not exist.");
+        }
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(File.ReadAllText(path)));
+        }
+        catch (YamlException e)
+        {
+            throw new SearchConfigException($"{path}: not valid YAML at line {e.Start.Line}: {e.Message}");
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new SearchConfigException($"{path}: expected a mapping with base_model, models, tasks and methods.");
+        }
+        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in root.Children)
+        {
+            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (!Keys.Contains(key))
+            {
+                throw new SearchConfigException($"{path}: line {keyNode.Start.Line}: unknown key '{key}' (known: {string.Join(", ", Keys)}).");
+            }
+            values[key] = value;
+        }
+        string Resolve(string relative) => Path.GetFullPath(Path.Combine(workingDirectory, relative));
+        string Required(string key) => values.TryGetValue(key, out var node) ? Scalar(node, path, key)
+            : throw new SearchConfigException($"{path}: '{key}' is required.");
+
+        var experts = values.TryGetValue("models", out var models) && models is YamlSequenceNode list
+            ? list.Children.Select(m => Resolve(m is YamlMappingNode entry && entry.Children.TryGetValue("model", out var inner) ? Scalar(inner, path, "model") : Scalar(m, path, "models"))).ToList()
+            : throw new SearchConfigException($"{path}: 'models' must list the expert folders.");
+        if (experts.Count == 0)
+        {
+            throw new SearchConfigException($"{path}: 'models' must list at least one expert.");
+        }
+        var fitness = (values.TryGetValue("fitness", out var f) ? Scalar(f, path, "fitness") : "mean") switch
+        {
+            "mean" => FitnessKind.Mean,
+            "normalized_mean" => FitnessKind.NormalizedMean,
+            "min" => FitnessKind.Minimum,
+            string other => throw new SearchConfigException($"{path}: line {f!.Start.Line}: unknown fitness '{other}' (mean, normalized_mean or min)."),
+        };
+        return new SearchConfig
+        {
+            BaseModel = Resolve(Required("base_model")),
+            Experts = experts,
+            Tasks = Resolve(Required("tasks")),
+            Fitness = fitness,
+            Methods = values.TryGetValue("methods", out var methods) ? ParseMethods(methods, path) : [new SearchMethodConfig("pso", new Dictionary<string, object?>())],
+            Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
+            Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
+            Seed = values.TryGetValue("seed", out var seed) ? (ulong)Integer(seed, path, "seed", minimum: 0) : 0,
+            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1) : Environment.ProcessorCount,
+            TestLimit = values.TryGetValue("test_limit", out var limit) ? Integer(limit, path, "test_limit", minimum: 1) : null,
+        };
+    }
+
+    private static List<SearchMethodConfig> ParseMethods(YamlNode node, string path)
+    {
+        if (node is not YamlSequenceNode list || list.Children.Count == 0)
+        {
+            throw new SearchConfigException($"{path}: line {node.Start.Line}: 'methods' must list searches, e.g. '- pso: {{steps: 5}}'.");
+        }
+        var methods = new List<SearchMethodConfig>();
+        foreach (var item in list.Children)
+        {
+            var (kind, settings) = item switch
+            {
+                YamlScalarNode scalar => (scalar.Value ?? "", new Dictionary<string, object?>()),
+                YamlMappingNode { Children.Count: 1 } mapping => (Scalar(mapping.Children.Keys.First(), path, "methods"), Mapping(mapping.Children.Values.First(), path)),
+                _ => throw new SearchConfigException($"{path}: line {item.Start.Line}: a method is a name or '- name: {{settings}}'."),
+            };
+            if (!MethodKinds.Contains(kind))
+            {
+                throw new SearchConfigException($"{path}: line {item.Start.Line}: unknown search '{kind}' (use {string.Join(", ", MethodKinds)}).");
+            }
+            if (methods.Any(m => m.Kind == kind))
+            {
+                throw new SearchConfigException($"{path}: line {item.Start.Line}: search '{kind}' is listed twice.");
+            }
+            methods.Add(new SearchMethodConfig(kind, settings));
+        }
+        return methods;
+    }
+
+    private static List<(string, IReadOnlyDictionary<string, object?>)> ParseBaselines(YamlNode node, string path) => node switch
+    {
+        YamlSequenceNode list => list.Children.Select(c => (Scalar(c, path, "baselines"), (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>())).ToList(),
+        YamlMappingNode map => map.Children.Select(p => (Scalar(p.Key, path, "baselines"), (IReadOnlyDictionary<string, object?>)Mapping(p.Value, path))).ToList(),
+        _ => throw new SearchConfigException($"{path}: line {node.Start.Line}: 'baselines' lists merge methods, e.g. [task_arithmetic, ties], or maps them to parameters."),
+    };
+
+    private static Dictionary<string, object?> Mapping(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: null or "" or "null" or "~" })
+        {
+            return [];
+        }
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new SearchConfigException($"{path}: line {node.Start.Line}: expected a mapping of settings.");
+        }
+        return mapping.Children.ToDictionary(p => Scalar(p.Key, path, "setting"), p => (object?)(p.Value switch
+        {
+            YamlScalarNode s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && s.Style == ScalarStyle.Plain => number,
+            YamlScalarNode { Value: "true" or "false" } s when s.Style == ScalarStyle.Plain => s.Value == "true",
+            YamlScalarNode s => s.Value,
+            _ => throw new SearchConfigException($"{path}: line {p.Value.Start.Line}: setting '{p.Key}' must be a number, a word or true/false."),
+        }), StringComparer.Ordinal);
+    }
+
+    private static string Scalar(YamlNode node, string path, string key) =>
+        node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be a single value.");
+
+    private static int Integer(YamlNode node, string path, string key, int minimum) =>
+        int.TryParse(Scalar(node, path, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum
+            ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer ≥ {minimum}.");
+}

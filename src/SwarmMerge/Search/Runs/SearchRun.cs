@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using SwarmMerge.Evaluation;
+using SwarmMerge.Merging;
+using SwarmMerge.Search.Scoring;
+using SwarmMerge.Search.Space;
+using SwarmMerge.Search;
+
+namespace SwarmMerge.Search.Runs;
+
+/// <summary>
+/// A whole <c>swarmmerge search</c> run: every search of the config under one evaluation budget, on the
+/// optimization split only; then the best model written to <c>merged/</c>, and base, experts, data-free
+/// baselines and each search's best scored on the held-out test split for the report.
+/// <para>The run folder holds <c>search.yml</c> (the config), the first search's <c>evaluations.jsonl</c> and
+/// <c>state.json</c>, the other searches' under <c>methods/NAME/</c>, <c>test_scores.json</c>, <c>merged/</c>
+/// and <c>report.md</c> with its plots. A killed run resumes from its folder (<see cref="Resume"/>) without
+/// scoring finished evaluations again, and ends as an uninterrupted run would.</para>
+/// </summary>
+public static class SearchRun
+{
+    /// <summary>The copy of the config in a run folder.</summary>
+    public const string ConfigFileName = "search.yml";
+
+    private const string RunInfoFileName = "run.json";
+
+    /// <summary>Data-free baselines' parameters when the config names a method without any.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> BaselineDefaults = new Dictionary<string, IReadOnlyDictionary<string, object?>>
+    {
+        ["linear"] = new Dictionary<string, object?> { ["weight"] = 1.0 },
+        ["task_arithmetic"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["lambda"] = 0.5 },
+        ["ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5 },
+        ["dare_ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["normalize"] = true },
+        ["dare_linear"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["normalize"] = true },
+        ["breadcrumbs_ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.9, ["normalize"] = true },
+        ["della"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["epsilon"] = 0.1 },
+        ["model_stock"] = new Dictionary<string, object?>(),
+    };
+
+    /// <summary>Starts a run of <paramref name="configPath"/> in the new (or empty) folder <paramref name="runDirectory"/>.</summary>
+    /// <exception cref="SearchConfigException">The folder already holds a run (resume it instead) or the config is invalid.</exception>
+    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        runDirectory = Path.GetFullPath(runDirectory);
+        if (File.Exists(Path.Combine(runDirectory, ConfigFileName)))
+        {
+            throw new SearchConfigException($"'{runDirectory}' already holds a search run; continue it with --resume, or choose another folder.");
+        }
+        var config = SearchConfigParser.Load(configPath, Environment.CurrentDirectory);
+        Directory.CreateDirectory(runDirectory);
+        File.Copy(configPath, Path.Combine(runDirectory, ConfigFileName));
+        File.WriteAllText(Path.Combine(runDirectory, RunInfoFileName), new JsonObject { ["working_directory"] = Environment.CurrentDirectory }.ToJsonString());
+        return Execute(config, runDirectory, progress, cancellation);
+    }
+
+    /// <summary>Continues the run in <paramref name="runDirectory"/> with the config it was started with.</summary>
+    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        runDirectory = Path.GetFullPath(runDirectory);
+        string configPath = Path.Combine(runDirectory, ConfigFileName);
+        string infoPath = Path.Combine(runDirectory, RunInfoFileName);
+        if (!File.Exists(configPath) || !File.Exists(infoPath))
+        {
+            throw new SearchConfigException($"'{runDirectory}' holds no search run ({ConfigFileName} and {RunInfoFileName} are missing).");
+        }
+        string workingDirectory = JsonNode.Parse(File.ReadAllText(infoPath))?["working_directory"]?.GetValue<string>()
+            ?? throw new SearchConfigException($"{infoPath}: no working_directory.");
+        return Execute(SearchConfigParser.Load(configPath, workingDirectory), runDirectory, progress, cancellation);
+    }
+
+    /// <summary>Runs <paramref name="config"/> in <paramref name="runDirectory"/> (resuming what is there).</summary>
+    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation)
+    {
+        var taskFile = TaskFile.Load(config.Tasks);
+        var optimization = taskFile.LoadOptimization();
+        var test = taskFile.LoadTest(config.TestLimit);
+        int budget = config.Budget ?? SearchMethods.DefaultBudget(config);
+        var members = SearchMethods.Members(config);
+        using var materializer = SwarmMaterializer.Open(members, SearchMethods.Granularity(config), config.Threads);
+        using ICandidateScorer scorer = taskFile.Evaluator is { } evaluator
+            ? new ExternalCandidateScorer(evaluator, Path.Combine(runDirectory, ".candidate"), cancellation)
+            : CandidateScorer.Open(config.BaseModel, optimization, config.Threads);
+        var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, scorer, optimization) : null);
+
+        var results = new List<SearchResult>();
+        for (int i = 0; i < config.Methods.Count; i++)
+        {
+            var method = config.Methods[i];
+            var search = SearchMethods.Create(method, config, materializer, budget);
+            var evo = method.Kind == "evo" ? SearchMethods.EvoSpaceOf(method, config) : null;
+            string directory = i == 0 ? runDirectory : Path.Combine(runDirectory, "methods", method.Kind);
+            var options = new SearchOptions
+            {
+                Fitness = fitness,
+                RunDirectory = directory,
+                MaxEvaluations = budget,
+                Progress = Report(progress, search.Name, i, config.Methods.Count, budget),
+                Cancellation = cancellation,
+            };
+            results.Add(SearchSession.Run(search, candidate => evo is null
+                ? scorer.Score(materializer, candidate, optimization)
+                : ScoreEvo(evo, candidate.Values, scorer, optimization, runDirectory, config.Threads), options));
+        }
+
+        // Evo scored its candidates through a scratch checkpoint.
+        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
+        if (Directory.Exists(evoCandidate))
+        {
+            Directory.Delete(evoCandidate, recursive: true);
+        }
+
+        // The held-out test split: only now, after every search has finished.
+        string merged = Path.Combine(runDirectory, "merged");
+        var (testScores, kinds) = ScoreTestSplit(config, runDirectory, results, materializer, scorer, test, merged);
+        File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(testScores, new JsonSerializerOptions { WriteIndented = true }));
+        var result = new SearchRunResult(runDirectory, results, testScores, kinds, merged);
+        SearchReport.Write(result, config, budget);
+        return result;
+    }
+
+    /// <summary>Base, experts, baselines and each search's best on the test split; writes the first search's best to <paramref name="merged"/>.</summary>
+    private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
+        SearchConfig config, string runDirectory, List<SearchResult> results, SwarmMaterializer materializer, ICandidateScorer scorer, TaskSet test, string merged)
+    {
+        var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+        var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(string row, string kind, EvaluationOutcome outcome)
+        {
+            kinds[row] = kind;
+            testScores[row] = outcome.Success ? outcome.Scores : throw new InvalidOperationException($"Scoring {row} on the test split failed: {outcome.Error}");
+        }
+        Add("base", "base", scorer.Score(config.BaseModel, test));
+        foreach (string expert in config.Experts)
+        {
+            Add(Path.GetFileName(expert), "expert", scorer.Score(expert, test));
+        }
+        foreach (var (method, parameters) in config.Baselines)
+        {
+            string folder = Path.Combine(runDirectory, ".baseline");
+            using (var plan = BaselinePlan(config, method, parameters))
+            {
+                MergeExecutor.Run(plan, folder, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed });
+            }
+            Add(method, "data-free", scorer.Score(folder, test));
+            Directory.Delete(folder, recursive: true);
+        }
+        for (int i = 0; i < results.Count; i++)
+        {
+            var best = results[i].Best ?? throw new InvalidOperationException($"Search '{results[i].Method}' found no candidate that scored.");
+            var method = config.Methods[i];
+            if (method.Kind == "evo")
+            {
+                string folder = i == 0 ? merged : Path.Combine(runDirectory, ".evo-best");
+                SearchMethods.EvoSpaceOf(method, config).WriteCheckpoint(best.Candidate.Values, folder, new MergeOptions { Overwrite = true, Threads = config.Threads });
+                Add(results[i].Method, "search", scorer.Score(folder, test));
+                if (i != 0)
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            else
+            {
+                if (i == 0)
+                {
+                    materializer.WriteCheckpoint(best.Candidate, merged, overwrite: true);
+                }
+                Add(results[i].Method, "search", scorer.Score(materializer, best.Candidate, test));
+            }
+        }
+        return (testScores, kinds);
+    }
+
+    private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, ICandidateScorer scorer, TaskSet tasks, string runDirectory, int threads)
+    {
+        string folder = Path.Combine(runDirectory, ".evo-candidate");
+        try
+        {
+            space.WriteCheckpoint(point, folder, new MergeOptions { Overwrite = true, Threads = threads });
+            return scorer.Score(folder, tasks);
+        }
+        catch (Exception e) when (e is MergeConfigException or IOException)
+        {
+            return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Each task's reference for the normalized mean: the best expert's optimization-split score on it.</summary>
+    private static Dictionary<string, double> ExpertReference(SearchConfig config, ICandidateScorer scorer, TaskSet optimization)
+    {
+        var reference = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string expert in config.Experts)
+        {
+            var outcome = scorer.Score(expert, optimization);
+            if (!outcome.Success)
+            {
+                throw new InvalidOperationException($"Scoring expert '{expert}' for the normalized fitness failed: {outcome.Error}");
+            }
+            foreach (var (task, score) in outcome.Scores)
+            {
+                reference[task] = Math.Max(reference.GetValueOrDefault(task), score);
+            }
+        }
+        return reference;
+    }
+
+    private static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
+    {
+        if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
+        {
+            parameters = defaults;
+        }
+        var settings = parameters.ToDictionary(p => p.Key, p => (ParameterSetting)new ScalarSetting(p.Value ?? throw new SearchConfigException($"baseline {method}: '{p.Key}' has no value.")), StringComparer.Ordinal);
+        var mergeConfig = new MergeConfig(method, config.BaseModel, config.Experts.Select(e => new ModelEntry(e, new Dictionary<string, ParameterSetting>())).ToList(),
+            settings, null, null, null);
+        try
+        {
+            return MergePlanner.Create(mergeConfig, Environment.CurrentDirectory);
+        }
+        catch (MergeConfigException e)
+        {
+            throw new SearchConfigException($"baseline {method}: {e.Message}");
+        }
+    }
+
+    private static IProgress<ScoredCandidate>? Report(IProgress<SearchProgress>? progress, string method, int index, int count, int budget)
+    {
+        if (progress is null)
+        {
+            return null;
+        }
+        var clock = Stopwatch.StartNew();
+        int seen = 0, scoredHere = 0;
+        double best = double.NegativeInfinity;
+        return new SynchronousProgress<ScoredCandidate>(scored =>
+        {
+            seen++;
+            scoredHere += scored.Record.Cached ? 0 : 1;
+            best = Math.Max(best, scored.Fitness);
+            double? left = scoredHere > 0 ? clock.Elapsed.TotalSeconds / seen * (budget - seen) : null;
+            progress.Report(new SearchProgress(method, index, count, scored.Candidate.Step, seen, budget, scored.Fitness, best, left));
+        });
+    }
+}

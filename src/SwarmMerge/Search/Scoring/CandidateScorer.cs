@@ -1,0 +1,66 @@
+using SwarmMerge.Evaluation;
+using SwarmMerge.IO;
+using SwarmMerge.Search.Space;
+using SwarmMerge.Search;
+
+namespace SwarmMerge.Search.Scoring;
+
+/// <summary>
+/// Scores search candidates with the built-in engine: one model (built once from the base's config) whose
+/// weight buffers each candidate overwrites, either straight from the coefficient space (no checkpoint
+/// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on.
+/// </summary>
+public sealed class CandidateScorer : ICandidateScorer
+{
+    private readonly EvaluationModel _model;
+
+    private CandidateScorer(EvaluationModel model) => _model = model;
+
+    /// <summary>Opens the engine on <paramref name="baseModel"/> (its config, tokenizer and weights).</summary>
+    /// <exception cref="NotSupportedException">A task is scored by a classification head (not yet supported in searches).</exception>
+    public static CandidateScorer Open(string baseModel, TaskSet tasks, int threads)
+    {
+        var head = tasks.Tasks.FirstOrDefault(t => t.Spec.UsesHead);
+        if (head is not null)
+        {
+            throw new NotSupportedException($"Task '{head.Spec.Name}' is scored by a classification head (head_from); searches support prompt-scored tasks (decoders, T5) only so far.");
+        }
+        var model = EvaluationModel.Open(baseModel, new Inference.InferenceOptions { Threads = threads });
+        if (model.Text is null)
+        {
+            model.Dispose();
+            throw new NotSupportedException($"'{model.Model.ModelType}' is an encoder; searches score decoder or T5 models on prompt-scored tasks.");
+        }
+        return new CandidateScorer(model);
+    }
+
+    /// <inheritdoc />
+    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks) => Guard(() =>
+    {
+        materializer.MaterializeInto(candidate, _model.Model.Weights);
+        return _model.Evaluate(tasks);
+    });
+
+    /// <inheritdoc />
+    public EvaluationOutcome Score(string directory, TaskSet tasks) => Guard(() =>
+    {
+        using var checkpoint = Checkpoint.Open(directory);
+        _model.Model.Weights.LoadFrom(checkpoint);
+        return _model.Evaluate(tasks);
+    });
+
+    private static EvaluationOutcome Guard(Func<Dictionary<string, double>> score)
+    {
+        try
+        {
+            return EvaluationOutcome.Succeeded(score());
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _model.Dispose();
+}

@@ -1,0 +1,370 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using SwarmMerge.IO;
+using SwarmMerge.Merging.Sparsification;
+using SwarmMerge.Merging;
+using SwarmMerge.Search;
+
+namespace SwarmMerge.Search.Space;
+
+/// <summary>
+/// Turns a point of the coefficient space into weights, tensor by tensor and chunk by chunk, straight from the
+/// memory-mapped base and expert checkpoints: θ = (Σc)·θ₀ + Σᵢ [cᵢ·τᵢ + c_{n+i}·mask(τᵢ)/(1−p)] over group g's
+/// coefficients c. The sparsified experts are regenerated from their seed; memory is a few chunks per thread,
+/// whatever the number of particles.
+/// </summary>
+public sealed class SwarmMaterializer : IDisposable
+{
+    /// <summary>Elements per chunk.</summary>
+    public const int ChunkElements = MergeRun.TargetChunkElements;
+
+    private readonly Checkpoint _base;
+    private readonly Checkpoint[] _experts;
+    private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
+    private readonly int _threads;
+
+    private SwarmMaterializer(SwarmMembers members, Checkpoint baseModel, Checkpoint[] experts, Granularity granularity, int threads)
+    {
+        Members = members;
+        _base = baseModel;
+        _experts = experts;
+        _threads = Math.Max(1, threads);
+        var merged = new List<TensorInfo>();
+        var unmerged = new List<string>();
+        foreach (var tensor in baseModel.Tensors)
+        {
+            bool everywhere = tensor.DType.IsMergeable() && experts.All(e => e.Contains(tensor.Name)
+                && e.Info(tensor.Name) is { } other && other.DType.IsMergeable() && other.Shape.SequenceEqual(tensor.Shape));
+            if (everywhere)
+            {
+                merged.Add(tensor);
+            }
+            else
+            {
+                unmerged.Add(tensor.Name);
+            }
+        }
+        if (merged.Count == 0)
+        {
+            throw new ArgumentException($"The base model '{baseModel.Directory}' and the experts share no float tensor of the same shape: nothing to merge.");
+        }
+        Tensors = merged;
+        Unmerged = unmerged;
+        _merged = new Dictionary<string, (TensorInfo, long)>(StringComparer.Ordinal);
+        long offset = 0;
+        foreach (var tensor in merged)
+        {
+            _merged[tensor.Name] = (tensor, offset);
+            offset += tensor.ElementCount;
+        }
+        ParameterCount = offset;
+        Groups = CoefficientGroups.Create(granularity, merged.Select(t => t.Name));
+        Space = new CoefficientSpace(members.Count, Groups.Count);
+    }
+
+    /// <summary>The swarm's members.</summary>
+    public SwarmMembers Members { get; }
+
+    /// <summary>The coefficient groups of the merged tensors.</summary>
+    public CoefficientGroups Groups { get; }
+
+    /// <summary>The coefficient space (members × groups).</summary>
+    public CoefficientSpace Space { get; }
+
+    /// <summary>The merged tensors: the base's float tensors that every expert has with the same shape, in the base's order.</summary>
+    public IReadOnlyList<TensorInfo> Tensors { get; }
+
+    /// <summary>Base tensors that are not merged (not float, or absent or shaped differently in an expert, like task heads): written as the base has them.</summary>
+    public IReadOnlyList<string> Unmerged { get; }
+
+    /// <summary>Number of merged parameters (the length of an elementwise particle vector).</summary>
+    public long ParameterCount { get; }
+
+    /// <summary>The base checkpoint.</summary>
+    public Checkpoint Base => _base;
+
+    /// <summary>Opens the members' checkpoints.</summary>
+    /// <param name="members">Base, experts, and sparsification settings.</param>
+    /// <param name="granularity">How coefficients vary across tensors.</param>
+    /// <param name="threads">Worker threads for chunks.</param>
+    public static SwarmMaterializer Open(SwarmMembers members, Granularity granularity = Granularity.Model, int threads = 0)
+    {
+        members.Validate();
+        var opened = new List<Checkpoint>();
+        try
+        {
+            opened.Add(Checkpoint.Open(members.BaseModel));
+            foreach (string expert in members.Experts)
+            {
+                opened.Add(Checkpoint.Open(expert));
+            }
+            return new SwarmMaterializer(members, opened[0], opened.Skip(1).ToArray(), granularity, threads > 0 ? threads : Environment.ProcessorCount);
+        }
+        catch
+        {
+            opened.ForEach(c => c.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>True when <paramref name="tensorName"/> is a merged tensor.</summary>
+    public bool IsMerged(string tensorName) => _merged.ContainsKey(tensorName);
+
+    /// <summary>Where tensor <paramref name="tensorName"/> starts in an elementwise particle vector.</summary>
+    public long OffsetOf(string tensorName) => Lookup(tensorName).Offset;
+
+    /// <summary>Writes every merged tensor of <paramref name="candidate"/> (coefficients, or an elementwise vector) into <paramref name="destination"/>.</summary>
+    public void Materialize(Candidate candidate, TensorDestination destination)
+    {
+        if (candidate.Vector is null)
+        {
+            Materialize(candidate.Values, destination);
+            return;
+        }
+        foreach (var tensor in Tensors)
+        {
+            var span = destination(tensor.Name);
+            if (!span.IsEmpty)
+            {
+                CheckDestination(tensor, span);
+                candidate.Vector.AsSpan((int)_merged[tensor.Name].Offset, (int)tensor.ElementCount).CopyTo(span);
+            }
+        }
+    }
+
+    /// <summary>Writes every merged tensor of coefficient point <paramref name="point"/> into <paramref name="destination"/>.</summary>
+    public void Materialize(ReadOnlySpan<double> point, TensorDestination destination)
+    {
+        foreach (var tensor in Tensors)
+        {
+            var span = destination(tensor.Name);
+            if (!span.IsEmpty)
+            {
+                MaterializeTensor(tensor.Name, point, span);
+            }
+        }
+    }
+
+    /// <summary>Computes merged tensor <paramref name="tensorName"/> of coefficient point <paramref name="point"/> into <paramref name="destination"/>.</summary>
+    public unsafe void MaterializeTensor(string tensorName, ReadOnlySpan<double> point, Span<float> destination)
+    {
+        Space.CheckLength(point);
+        var (info, _) = Lookup(tensorName);
+        CheckDestination(info, destination);
+        using var mix = new TensorMix(this, info, Space.Row(point, Groups.Of(tensorName)));
+        fixed (float* output = destination)
+        {
+            nint address = (nint)output;
+            ForEachChunk(info.ElementCount, (start, count, scratch) =>
+                mix.Compute(start, new Span<float>((float*)address + start, count), scratch));
+        }
+    }
+
+    /// <summary>
+    /// Writes the merged model of <paramref name="candidate"/> as a Hugging Face checkpoint: merged tensors in the
+    /// base's dtypes, unmerged ones copied from the base, the base's config and tokenizer files, and
+    /// <c>swarmmerge_candidate.json</c> (method, step, member, values) for provenance. The folder appears atomically.
+    /// </summary>
+    public MergeResult WriteCheckpoint(Candidate candidate, string outputDirectory, bool overwrite = false, long maxShardBytes = 5_000_000_000)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (candidate.Vector is null)
+        {
+            Space.CheckLength(candidate.Values);
+        }
+        using var output = new AtomicDirectory(outputDirectory, overwrite);
+        IReadOnlyList<string> shards;
+        long bytes;
+        var outputs = _base.Tensors.Select(t => new OutputTensor(t.Name, t.DType, t.Shape)).ToList();
+        using (var writer = new ShardedSafetensorsWriter(output.TemporaryPath, outputs, maxShardBytes))
+        {
+            foreach (var tensor in _base.Tensors)
+            {
+                if (IsMerged(tensor.Name))
+                {
+                    WriteMerged(candidate, tensor, writer);
+                }
+                else
+                {
+                    CopyFromBase(tensor, writer);
+                }
+            }
+            writer.Complete();
+            shards = writer.ShardNames;
+            bytes = writer.TotalBytes;
+        }
+        foreach (string name in MergeExecutor.SupportFiles.Append("config.json"))
+        {
+            string source = Path.Combine(_base.Directory, name);
+            if (File.Exists(source))
+            {
+                File.Copy(source, Path.Combine(output.TemporaryPath, name));
+            }
+        }
+        var provenance = new JsonObject
+        {
+            ["method"] = candidate.Method,
+            ["step"] = candidate.Step,
+            ["member"] = candidate.Member,
+            ["members"] = new JsonArray(Members.Names.Select(n => (JsonNode)n!).ToArray()),
+            ["groups"] = new JsonArray(Groups.Names.Select(n => (JsonNode)n!).ToArray()),
+            ["values"] = new JsonArray(candidate.Values.Select(v => (JsonNode)v).ToArray()),
+        };
+        File.WriteAllText(Path.Combine(output.TemporaryPath, "swarmmerge_candidate.json"), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        output.Commit();
+        return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
+    }
+
+    private void WriteMerged(Candidate candidate, TensorInfo tensor, ShardedSafetensorsWriter writer)
+    {
+        int index = writer.IndexOf(tensor.Name);
+        int size = tensor.DType.SizeOf();
+        using var mix = candidate.Vector is null ? new TensorMix(this, tensor, Space.Row(candidate.Values, Groups.Of(tensor.Name))) : null;
+        long offset = _merged[tensor.Name].Offset;
+        ForEachChunk(tensor.ElementCount, (start, count, scratch) =>
+        {
+            var values = scratch.Get(2, count);
+            if (mix is null)
+            {
+                candidate.Vector.AsSpan((int)(offset + start), count).CopyTo(values);
+            }
+            else
+            {
+                mix.Compute(start, values, scratch);
+            }
+            var encoded = new byte[count * size];
+            FloatConversion.Encode(tensor.DType, values, encoded);
+            writer.Write(index, start * size, encoded);
+        });
+    }
+
+    private void CopyFromBase(TensorInfo tensor, ShardedSafetensorsWriter writer)
+    {
+        const int Block = 16 << 20;
+        using var view = _base.OpenTensor(tensor.Name);
+        int index = writer.IndexOf(tensor.Name);
+        for (long offset = 0; offset < tensor.ByteLength; offset += Block)
+        {
+            int length = (int)Math.Min(Block, tensor.ByteLength - offset);
+            writer.Write(index, offset, view.Bytes(offset, length));
+        }
+    }
+
+    private (TensorInfo Info, long Offset) Lookup(string tensorName) =>
+        _merged.TryGetValue(tensorName, out var entry) ? entry
+        : throw new KeyNotFoundException($"Tensor '{tensorName}' is not merged (it is {(Unmerged.Contains(tensorName) ? "kept from the base model" : "not in the base model")}).");
+
+    private static void CheckDestination(TensorInfo info, Span<float> destination)
+    {
+        if (destination.Length != info.ElementCount)
+        {
+            throw new ArgumentException($"The destination of tensor '{info.Name}' {info.ShapeText} holds {destination.Length} values; it needs {info.ElementCount}.");
+        }
+    }
+
+    private void ForEachChunk(long length, Action<long, int, ChunkBuffers> body)
+    {
+        long chunks = (length + ChunkElements - 1) / ChunkElements;
+        int capacity = (int)Math.Min(ChunkElements, length);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, () => new ChunkBuffers(capacity), (chunk, _, scratch) =>
+        {
+            long start = chunk * ChunkElements;
+            body(start, (int)Math.Min(ChunkElements, length - start), scratch);
+            return scratch;
+        }, _ => { });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _base.Dispose();
+        foreach (var expert in _experts)
+        {
+            expert.Dispose();
+        }
+    }
+
+    /// <summary>Per-thread buffers of one chunk.</summary>
+    private sealed class ChunkBuffers(int capacity)
+    {
+        private readonly float[][] _buffers = [new float[capacity], new float[capacity], new float[capacity]];
+
+        public Span<float> Get(int slot, int count) => _buffers[slot].AsSpan(0, count);
+    }
+
+    /// <summary>One tensor's inputs and one group's coefficients, ready to compute chunks.</summary>
+    private sealed class TensorMix : IDisposable
+    {
+        private readonly TensorView _base;
+        private readonly TensorView?[] _experts;
+        private readonly Sparsifier?[] _masks;
+        private readonly float _baseWeight;
+        private readonly float[] _expertWeights;
+        private readonly float[] _sparseWeights;
+
+        public TensorMix(SwarmMaterializer owner, TensorInfo info, ReadOnlySpan<double> row)
+        {
+            int n = owner.Members.ExpertCount;
+            double sum = 0;
+            foreach (double c in row)
+            {
+                sum += c;
+            }
+            _baseWeight = (float)sum;
+            _expertWeights = new float[n];
+            _sparseWeights = new float[n];
+            _experts = new TensorView?[n];
+            _masks = new Sparsifier?[n];
+            _base = owner._base.OpenTensor(info.Name);
+            for (int i = 0; i < n; i++)
+            {
+                _expertWeights[i] = (float)row[1 + i];
+                _sparseWeights[i] = owner.Members.IncludeSparsified ? (float)row[1 + n + i] : 0;
+                if (_expertWeights[i] != 0 || _sparseWeights[i] != 0)
+                {
+                    _experts[i] = owner._experts[i].OpenTensor(info.Name);
+                }
+                if (_sparseWeights[i] != 0)
+                {
+                    _masks[i] = new RandomSparsifier(owner.Members.MaskKey(info.Name, i), 1 - owner.Members.DropRate);
+                }
+            }
+        }
+
+        public void Compute(long start, Span<float> output, ChunkBuffers scratch)
+        {
+            var baseValues = scratch.Get(0, output.Length);
+            var delta = scratch.Get(1, output.Length);
+            _base.ReadFloats(start, baseValues);
+            TensorPrimitives.Multiply(baseValues, _baseWeight, output);
+            for (int i = 0; i < _experts.Length; i++)
+            {
+                if (_experts[i] is not { } expert)
+                {
+                    continue;
+                }
+                expert.ReadFloats(start, delta);
+                TensorPrimitives.Subtract(delta, baseValues, delta);
+                if (_expertWeights[i] != 0)
+                {
+                    TensorPrimitives.MultiplyAdd(delta, _expertWeights[i], output, output);
+                }
+                if (_masks[i] is { } mask)
+                {
+                    mask.Apply(start, delta, divideByKeepProbability: true);
+                    TensorPrimitives.MultiplyAdd(delta, _sparseWeights[i], output, output);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _base.Dispose();
+            foreach (var expert in _experts)
+            {
+                expert?.Dispose();
+            }
+        }
+    }
+}
