@@ -1,3 +1,4 @@
+using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
 using SwarmMerge.Inference.Tokenization;
@@ -12,7 +13,7 @@ namespace SwarmMerge.Cli;
 internal static class CliErrors
 {
     public static bool IsUserError(Exception e) =>
-        e is MergeConfigException or SafetensorsFormatException or ModelConfigException or TokenizerFormatException or TaskDataException or SearchConfigException
+        e is MergeConfigException or SafetensorsFormatException or AdapterFormatException or ModelConfigException or TokenizerFormatException or TaskDataException or SearchConfigException
             or IOException or FormatException or UnauthorizedAccessException or NotSupportedException;
 
     /// <summary>Runs <paramref name="body"/>, turning user errors into "error: …" and exit code 1.</summary>

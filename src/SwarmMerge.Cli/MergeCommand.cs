@@ -79,11 +79,11 @@ internal static class MergeCommand
         Console.WriteLine($"merge_method: {plan.Method.Name}");
         if (plan.Base is not null)
         {
-            Console.WriteLine($"base_model:   {plan.Base.Directory}");
+            Console.WriteLine($"base_model:   {plan.Base.Name}");
         }
         foreach (var model in plan.Models)
         {
-            Console.WriteLine($"model:        {model.Directory}");
+            Console.WriteLine($"model:        {model.Name}");
         }
         Console.WriteLine($"tensors:      {merged} merged, {plan.Tensors.Count - merged} copied from {plan.Reference.Directory}");
         Console.WriteLine($"output:       {output} ({plan.OutputBytes / 1e6:F1} MB{(plan.OutputDType is { } d ? $", {d.TorchName()}" : "")}, ~{Math.Max(1, (int)Math.Ceiling(plan.OutputBytes / (double)maxShard))} shard(s))");

@@ -1,3 +1,4 @@
+using SwarmMerge.Adapters;
 using SwarmMerge.Inference;
 using SwarmMerge.Inference.Tokenization;
 using SwarmMerge.IO;
@@ -12,12 +13,12 @@ namespace SwarmMerge.Evaluation;
 /// </summary>
 public sealed class EvaluationModel : IDisposable
 {
-    private readonly Checkpoint _checkpoint;
+    private readonly IModelSource _checkpoint;
     private readonly InferenceOptions _options;
     private readonly InferenceModel _model;
     private readonly Dictionary<string, (SequenceClassificationModel Model, CheckpointTokenizer Tokenizer)> _heads = new(StringComparer.Ordinal);
 
-    private EvaluationModel(Checkpoint checkpoint, InferenceModel model, CheckpointTokenizer tokenizer, InferenceOptions options)
+    private EvaluationModel(IModelSource checkpoint, InferenceModel model, CheckpointTokenizer tokenizer, InferenceOptions options)
     {
         _checkpoint = checkpoint;
         _model = model;
@@ -31,19 +32,42 @@ public sealed class EvaluationModel : IDisposable
     /// <summary>The checkpoint's model on the engine.</summary>
     public InferenceModel Model => _model;
 
-    /// <summary>Opens <paramref name="directory"/> (config, weights, tokenizer) for scoring.</summary>
+    /// <summary>
+    /// Opens <paramref name="directory"/> (config, weights, tokenizer) for scoring: a checkpoint folder, or
+    /// <c>base+adapter</c> (the base's config and tokenizer; the adapter's updates computed into the engine's weights).
+    /// </summary>
     public static EvaluationModel Open(string directory, InferenceOptions? options = null)
     {
         options ??= new InferenceOptions();
-        var checkpoint = Checkpoint.Open(directory);
+        var checkpoint = ModelOpener.OpenStandalone(directory, Environment.CurrentDirectory);
         try
         {
             var tokenizer = CheckpointTokenizer.Load(checkpoint.Directory);
-            return new EvaluationModel(checkpoint, ModelFamilies.Open(checkpoint, options), tokenizer, options);
+            return new EvaluationModel(checkpoint, OpenModel(checkpoint, options), tokenizer, options);
         }
         catch
         {
             checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Builds the engine's model of <paramref name="source"/>: from its base checkpoint, then the adapter's changed tensors on top.</summary>
+    public static InferenceModel OpenModel(IModelSource source, InferenceOptions options)
+    {
+        if (source is not AdaptedModel adapted)
+        {
+            return ModelFamilies.Open((Checkpoint)source, options);
+        }
+        var model = ModelFamilies.Open(adapted.Base, options);
+        try
+        {
+            model.Weights.LoadFrom(adapted, only: adapted.Changes);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
             throw;
         }
     }

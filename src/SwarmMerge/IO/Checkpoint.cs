@@ -7,7 +7,7 @@ namespace SwarmMerge.IO;
 /// A Hugging Face checkpoint folder: <c>config.json</c>, and weights in <c>model.safetensors</c> or in shards
 /// listed by <c>model.safetensors.index.json</c>. Pickled <c>.bin</c> weights are never loaded.
 /// </summary>
-public sealed class Checkpoint : IDisposable
+public sealed class Checkpoint : IModelSource
 {
     /// <summary>File name of a single-file checkpoint.</summary>
     public const string SingleFileName = "model.safetensors";
@@ -29,6 +29,9 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>The checkpoint's folder (absolute).</summary>
     public string Directory { get; }
+
+    /// <inheritdoc />
+    public string Name => Directory;
 
     /// <summary>The parsed <c>config.json</c>, or null when the folder has none.</summary>
     public JsonObject? Config { get; }
@@ -192,6 +195,9 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>Maps tensor <paramref name="name"/>; dispose the view to unmap it.</summary>
     public TensorView OpenTensor(string name) => FileOf(name).OpenTensor(name);
+
+    /// <inheritdoc />
+    public ITensorValues OpenValues(string name, IModelSource? origin = null) => OpenTensor(name);
 
     /// <inheritdoc />
     public void Dispose()

@@ -8,7 +8,7 @@ namespace SwarmMerge.IO;
 /// One tensor of an open safetensors file: its raw bytes memory-mapped (<see cref="Bytes"/>), and its
 /// values decoded to fp32 (<see cref="ReadFloats"/>). Disposing it unmaps the bytes.
 /// </summary>
-public sealed unsafe class TensorView : IDisposable
+public sealed unsafe class TensorView : ITensorValues
 {
     private readonly MemoryMappedViewAccessor? _accessor;
     private readonly byte* _pointer;

@@ -59,29 +59,29 @@ public sealed class ModelWeights : IDisposable
     /// Fills every buffer from <paramref name="checkpoint"/>, decoding F32/F16/BF16 to fp32. Tensors the model
     /// does not use are ignored; tied tensors may be absent.
     /// </summary>
-    /// <param name="checkpoint">The checkpoint to read.</param>
-    /// <param name="only">When given, only the weights whose name it accepts are loaded (e.g. a body without its head).</param>
+    /// <param name="checkpoint">The model to read: a checkpoint, or a base with an adapter (whose update is computed into the buffers).</param>
+    /// <param name="only">When given, only the weights it accepts (by their name or one of their alternative names) are loaded (e.g. a body without its head).</param>
     /// <exception cref="SafetensorsFormatException">A tensor is missing, misshaped or not a float tensor; the message names it.</exception>
-    public void LoadFrom(Checkpoint checkpoint, Func<string, bool>? only = null)
+    public void LoadFrom(IModelSource checkpoint, Func<string, bool>? only = null)
     {
-        var sources = Specs.Where(spec => only?.Invoke(spec.Name) ?? true).Select(spec => (Spec: spec, Name: FindInCheckpoint(checkpoint, spec))).ToList();
+        var sources = Specs.Where(spec => only is null || only(spec.Name) || spec.AlternativeNames.Any(only)).Select(spec => (Spec: spec, Name: FindInCheckpoint(checkpoint, spec))).ToList();
         foreach (var (spec, name) in sources)
         {
             var info = checkpoint.Info(name);
             if (!info.Shape.SequenceEqual(spec.Shape))
             {
-                throw new SafetensorsFormatException(checkpoint.Directory, name,
+                throw new SafetensorsFormatException(checkpoint.Name, name,
                     $"shape {info.ShapeText} does not match {spec.ShapeText}, the shape '{ModelType}' with this config.json needs");
             }
             if (!info.DType.IsMergeable())
             {
-                throw new SafetensorsFormatException(checkpoint.Directory, name, $"dtype {info.DType.SafetensorsName()} is not a float type (F32, F16 or BF16)");
+                throw new SafetensorsFormatException(checkpoint.Name, name, $"dtype {info.DType.SafetensorsName()} is not a float type (F32, F16 or BF16)");
             }
         }
         Parallel.ForEach(sources, source =>
         {
-            using var view = checkpoint.OpenTensor(source.Name);
-            view.ReadFloats(0, _buffers[source.Spec.Name]);
+            using var values = checkpoint.OpenValues(source.Name);
+            values.ReadFloats(0, _buffers[source.Spec.Name]);
         });
     }
 
@@ -101,14 +101,14 @@ public sealed class ModelWeights : IDisposable
         : _specs.ContainsKey(name) ? name
         : throw new KeyNotFoundException($"'{ModelType}' has no weight named '{name}'.");
 
-    private string FindInCheckpoint(Checkpoint checkpoint, WeightSpec spec)
+    private string FindInCheckpoint(IModelSource checkpoint, WeightSpec spec)
     {
         if (checkpoint.Contains(spec.Name))
         {
             return spec.Name;
         }
         return spec.AlternativeNames.FirstOrDefault(checkpoint.Contains)
-            ?? throw new SafetensorsFormatException(checkpoint.Directory, spec.Name,
+            ?? throw new SafetensorsFormatException(checkpoint.Name, spec.Name,
                 $"missing; '{ModelType}' with this config.json needs it with shape {spec.ShapeText}");
     }
 

@@ -6,7 +6,7 @@ namespace SwarmMerge.Merging;
 /// <param name="Output">Name, dtype and shape as written.</param>
 /// <param name="Job">The merge job, for float tensors.</param>
 /// <param name="CopyFrom">The model whose bytes are copied, for other tensors.</param>
-public sealed record PlannedTensor(OutputTensor Output, TensorMergeJob? Job, Checkpoint? CopyFrom);
+public sealed record PlannedTensor(OutputTensor Output, TensorMergeJob? Job, IModelSource? CopyFrom);
 
 /// <summary>
 /// A validated merge: every input opened and checked, every parameter evaluated for every tensor, the
@@ -14,10 +14,10 @@ public sealed record PlannedTensor(OutputTensor Output, TensorMergeJob? Job, Che
 /// </summary>
 public sealed class MergePlan : IDisposable
 {
-    private readonly IReadOnlyList<Checkpoint> _opened;
+    private readonly IDisposable _opened;
 
-    internal MergePlan(MergeConfig config, IMergeMethod method, Checkpoint reference, Checkpoint? baseModel, IReadOnlyList<Checkpoint> models,
-        IReadOnlyList<PlannedTensor> tensors, IReadOnlyList<string> warnings, string tokenizerSource, TensorDType? outputDType, IReadOnlyList<Checkpoint> opened)
+    internal MergePlan(MergeConfig config, IMergeMethod method, IModelSource reference, IModelSource? baseModel, IReadOnlyList<IModelSource> models,
+        IReadOnlyList<PlannedTensor> tensors, IReadOnlyList<string> warnings, string tokenizerSource, TensorDType? outputDType, IDisposable opened)
     {
         Config = config;
         Method = method;
@@ -38,13 +38,13 @@ public sealed class MergePlan : IDisposable
     public IMergeMethod Method { get; }
 
     /// <summary>The model that gives the output its tensor list, config and non-float tensors (the base, else the first model).</summary>
-    public Checkpoint Reference { get; }
+    public IModelSource Reference { get; }
 
     /// <summary>The base model, if configured.</summary>
-    public Checkpoint? Base { get; }
+    public IModelSource? Base { get; }
 
     /// <summary>The merged models, in config order.</summary>
-    public IReadOnlyList<Checkpoint> Models { get; }
+    public IReadOnlyList<IModelSource> Models { get; }
 
     /// <summary>Output tensors, in output order.</summary>
     public IReadOnlyList<PlannedTensor> Tensors { get; }
@@ -65,11 +65,5 @@ public sealed class MergePlan : IDisposable
     public long OutputBytes => Tensors.Sum(t => t.Output.ByteLength);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var checkpoint in _opened)
-        {
-            checkpoint.Dispose();
-        }
-    }
+    public void Dispose() => _opened.Dispose();
 }

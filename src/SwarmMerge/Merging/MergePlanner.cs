@@ -1,3 +1,4 @@
+using SwarmMerge.Adapters;
 using SwarmMerge.IO;
 
 namespace SwarmMerge.Merging;
@@ -22,58 +23,78 @@ public static class MergePlanner
     public static MergePlan Create(MergeConfig config, string root)
     {
         var method = MergeMethods.Get(config.MergeMethod);
-        var opened = new Dictionary<string, Checkpoint>(StringComparer.Ordinal);
+        var opener = new ModelOpener();
         try
         {
-            return Build(config, root, method, opened);
+            return Build(config, root, method, opener);
         }
         catch
         {
-            foreach (var checkpoint in opened.Values)
-            {
-                checkpoint.Dispose();
-            }
+            opener.Dispose();
             throw;
         }
     }
 
-    private static MergePlan Build(MergeConfig config, string root, IMergeMethod method, Dictionary<string, Checkpoint> opened)
+    private static MergePlan Build(MergeConfig config, string root, IMergeMethod method, ModelOpener opener)
     {
-        Checkpoint Open(string path, string field)
+        ModelReference Reference(string text, string field)
         {
-            string full = Path.GetFullPath(Path.Combine(root, path));
-            if (!opened.TryGetValue(full, out var checkpoint))
+            ModelReference reference;
+            try
             {
-                if (!Directory.Exists(full))
-                {
-                    throw new MergeConfigException($"{field}: model folder '{path}' not found (looked in '{full}'). SwarmMerge reads local folders; it does not download from the Hugging Face Hub.");
-                }
-                checkpoint = Checkpoint.Open(full);
-                opened[full] = checkpoint;
+                reference = ModelReference.Parse(text, root);
             }
-            return checkpoint;
+            catch (FormatException e)
+            {
+                throw new MergeConfigException($"{field}: {e.Message}");
+            }
+            foreach (string folder in new[] { reference.Model, reference.Adapter }.OfType<string>())
+            {
+                if (!Directory.Exists(folder))
+                {
+                    throw new MergeConfigException($"{field}: model folder '{text}' not found (looked in '{folder}'). SwarmMerge reads local folders; it does not download from the Hugging Face Hub.");
+                }
+            }
+            return reference;
         }
 
         if (method.RequiresBaseModel && config.BaseModel is null)
         {
             throw new MergeConfigException($"merge_method '{method.Name}' needs 'base_model'.");
         }
-        var baseModel = config.BaseModel is null ? null : Open(config.BaseModel, "base_model");
-        var entries = new List<(ModelEntry Entry, Checkpoint Checkpoint)>();
+        var baseReference = config.BaseModel is null ? null : Reference(config.BaseModel, "base_model");
+        var baseModel = baseReference is null ? null : opener.Open(baseReference);
+        var entries = new List<(ModelEntry Entry, IModelSource Model)>();
         foreach (var (entry, i) in config.Models.Select((e, i) => (e, i)))
         {
-            var checkpoint = Open(entry.Model, $"models[{i}]");
-            if (method.RequiresBaseModel && ReferenceEquals(checkpoint, baseModel))
+            var modelReference = Reference(entry.Model, $"models[{i}]");
+            if (modelReference.IsBareAdapter)
+            {
+                if (baseReference is null)
+                {
+                    throw new MergeConfigException($"models[{i}]: '{entry.Model}' is a PEFT adapter; without base_model, name its base as BASE+ADAPTER (mergekit's form).");
+                }
+                try
+                {
+                    modelReference = modelReference.OnBase(baseReference);
+                }
+                catch (FormatException e)
+                {
+                    throw new MergeConfigException($"models[{i}]: {e.Message}");
+                }
+            }
+            var model = opener.Open(modelReference);
+            if (method.RequiresBaseModel && ReferenceEquals(model, baseModel))
             {
                 continue; // the base is the origin of the task vectors, never one of them
             }
-            entries.Add((entry, checkpoint));
+            entries.Add((entry, model));
         }
         method.ValidateModelCount(entries.Count);
-        var reference = baseModel ?? entries[0].Checkpoint;
+        var reference = baseModel ?? entries[0].Model;
 
         TensorDType? outputDType = ParseDType(config.OutDType, "out_dtype") ?? ParseDType(config.DType, "dtype");
-        var warnings = new List<string>();
+        var warnings = new List<string>(opener.Warnings);
         WarnUnusedParameters(config, method, warnings);
 
         var positions = new LayerPosition(reference.Tensors.Select(t => t.Name));
@@ -86,7 +107,7 @@ public static class MergePlanner
                 tensors.Add(new PlannedTensor(new OutputTensor(info.Name, info.DType, info.Shape), null, reference));
                 continue;
             }
-            var inputs = entries.Select(e => ResolveInput(e.Checkpoint, info, warnings)).ToList();
+            var inputs = entries.Select(e => ResolveInput(e.Model, info, warnings)).ToList();
             double t = positions.Of(info.Name);
             var parameters = method.Parameters.ToDictionary(d => d.Name, d => Evaluate(d, config.Parameters, null, info.Name, t, null));
             var modelParameters = entries.Select(e => (IReadOnlyDictionary<string, object>)method.ModelParameters
@@ -99,19 +120,19 @@ public static class MergePlanner
             globalOffset += job.Length;
         }
 
-        foreach (var checkpoint in entries.Select(e => e.Checkpoint).Append(baseModel).OfType<Checkpoint>().Distinct())
+        foreach (var model in entries.Select(e => e.Model).Append(baseModel).OfType<IModelSource>().Distinct())
         {
-            CheckForExtraTensors(checkpoint, reference, warnings);
+            CheckForExtraTensors(model, reference, warnings);
         }
 
         string tokenizerSource = config.TokenizerSource switch
         {
             null or "base" => reference.Directory,
             "union" => throw new MergeConfigException("tokenizer_source: 'union' (merging vocabularies) is not supported; use 'base' or a model folder."),
-            var path => Open(path, "tokenizer_source").Directory,
+            var path => Reference(path, "tokenizer_source").Model, // for base+adapter, the base's folder
         };
-        return new MergePlan(config, method, reference, baseModel, entries.Select(e => e.Checkpoint).ToList(), tensors, warnings,
-            tokenizerSource, outputDType, opened.Values.ToList());
+        return new MergePlan(config, method, reference, baseModel, entries.Select(e => e.Model).ToList(), tensors, warnings,
+            tokenizerSource, outputDType, opener);
     }
 
     private static TensorDType? ParseDType(string? name, string field)
@@ -155,7 +176,7 @@ public static class MergePlanner
         }
     }
 
-    private static TensorInput ResolveInput(Checkpoint model, TensorInfo wanted, List<string> warnings)
+    private static TensorInput ResolveInput(IModelSource model, TensorInfo wanted, List<string> warnings)
     {
         if (!model.Contains(wanted.Name))
         {
@@ -164,18 +185,18 @@ public static class MergePlanner
                 : null;
             if (tied is null)
             {
-                throw new SafetensorsFormatException(model.Directory, wanted.Name, "missing from this model but present in the base model");
+                throw new SafetensorsFormatException(model.Name, wanted.Name, "missing from this model but present in the base model");
             }
             return CheckShape(model, tied, model.Info(tied), wanted, warnings);
         }
         return CheckShape(model, wanted.Name, model.Info(wanted.Name), wanted, warnings);
     }
 
-    private static TensorInput CheckShape(Checkpoint model, string name, TensorInfo info, TensorInfo wanted, List<string> warnings)
+    private static TensorInput CheckShape(IModelSource model, string name, TensorInfo info, TensorInfo wanted, List<string> warnings)
     {
         if (!info.DType.IsMergeable())
         {
-            throw new SafetensorsFormatException(model.Directory, name, $"is {info.DType.SafetensorsName()} here but {wanted.DType.SafetensorsName()} in the base model");
+            throw new SafetensorsFormatException(model.Name, name, $"is {info.DType.SafetensorsName()} here but {wanted.DType.SafetensorsName()} in the base model");
         }
         if (info.Shape.SequenceEqual(wanted.Shape))
         {
@@ -186,16 +207,16 @@ public static class MergePlanner
             && info.Shape.Skip(1).SequenceEqual(wanted.Shape.Skip(1));
         if (vocabularyRows && info.Shape[0] > wanted.Shape[0])
         {
-            warnings.Add($"{model.Directory}: '{name}' has {info.Shape[0]} rows, the base {wanted.Shape[0]}; merging the first {wanted.Shape[0]} (the shared vocabulary), as mergekit does.");
+            warnings.Add($"{model.Name}: '{name}' has {info.Shape[0]} rows, the base {wanted.Shape[0]}; merging the first {wanted.Shape[0]} (the shared vocabulary), as mergekit does.");
             return new TensorInput(model, name, info);
         }
-        throw new SafetensorsFormatException(model.Directory, name,
+        throw new SafetensorsFormatException(model.Name, name,
             vocabularyRows
                 ? $"has {info.Shape[0]} vocabulary rows, fewer than the base model's {wanted.Shape[0]}; only a larger vocabulary can be cut down to the base's"
                 : $"shape {info.ShapeText} does not match the base model's {wanted.ShapeText}");
     }
 
-    private static void CheckForExtraTensors(Checkpoint model, Checkpoint reference, List<string> warnings)
+    private static void CheckForExtraTensors(IModelSource model, IModelSource reference, List<string> warnings)
     {
         if (ReferenceEquals(model, reference))
         {
@@ -209,10 +230,10 @@ public static class MergePlanner
             }
             if (info.Name.EndsWith("lm_head.weight", StringComparison.Ordinal))
             {
-                warnings.Add($"{model.Directory}: '{info.Name}' is ignored: the base model ties its output head to the input embeddings, so the merged model does too.");
+                warnings.Add($"{model.Name}: '{info.Name}' is ignored: the base model ties its output head to the input embeddings, so the merged model does too.");
                 continue;
             }
-            throw new SafetensorsFormatException(model.Directory, info.Name, $"not present in the base model '{reference.Directory}'");
+            throw new SafetensorsFormatException(model.Name, info.Name, $"not present in the base model '{reference.Name}'");
         }
     }
 }

@@ -10,8 +10,8 @@ public sealed class TensorMergeJob
 {
     private readonly IReadOnlyDictionary<string, object> _parameters;
     private readonly IReadOnlyList<IReadOnlyDictionary<string, object>> _modelParameters;
-    private TensorView? _baseView;
-    private TensorView[] _modelViews = [];
+    private ITensorValues? _baseView;
+    private ITensorValues[] _modelViews = [];
 
     internal TensorMergeJob(string name, long[] shape, TensorDType outputDType, TensorInput? baseInput, IReadOnlyList<TensorInput> models,
         IReadOnlyDictionary<string, object> parameters, IReadOnlyList<IReadOnlyDictionary<string, object>> modelParameters, long globalOffset)
@@ -78,7 +78,7 @@ public sealed class TensorMergeJob
 
     /// <summary>An error about parameter <paramref name="name"/> of this tensor.</summary>
     public MergeConfigException Invalid(string name, int? model, string expectation) =>
-        new($"Parameter '{name}'{(model is int m ? $" of model '{Models[m].Checkpoint.Directory}'" : "")} for tensor '{Name}' must be {expectation}; it is '{(model is int mm ? ModelParameter(mm, name) : Parameter(name))}'.");
+        new($"Parameter '{name}'{(model is int m ? $" of model '{Models[m].Source.Name}'" : "")} for tensor '{Name}' must be {expectation}; it is '{(model is int mm ? ModelParameter(mm, name) : Parameter(name))}'.");
 
     private double AsNumber(object value, string name, int? model) => value switch
     {
@@ -89,8 +89,8 @@ public sealed class TensorMergeJob
 
     internal void Open()
     {
-        _baseView = BaseInput?.Checkpoint.OpenTensor(BaseInput.TensorName);
-        _modelViews = Models.Select(m => m.Checkpoint.OpenTensor(m.TensorName)).ToArray();
+        _baseView = BaseInput?.Source.OpenValues(BaseInput.TensorName);
+        _modelViews = Models.Select(m => m.Source.OpenValues(m.TensorName, BaseInput?.Source)).ToArray();
     }
 
     internal void Prefetch()
@@ -121,11 +121,8 @@ public sealed class TensorMergeJob
     public void ReadModel(int model, long start, Span<float> destination) => _modelViews[model].ReadFloats(start, destination);
 
     /// <summary>Task vector τ = model − base for elements [start, start + destination.Length); uses <paramref name="baseValues"/> already read.</summary>
-    public void ReadDelta(int model, long start, ReadOnlySpan<float> baseValues, Span<float> destination)
-    {
-        ReadModel(model, start, destination);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(destination, baseValues, destination);
-    }
+    public void ReadDelta(int model, long start, ReadOnlySpan<float> baseValues, Span<float> destination) =>
+        _modelViews[model].ReadTaskVector(start, baseValues, destination);
 
     /// <summary>
     /// Runs <paramref name="body"/>(start, count, scratch) over the tensor in fixed chunks, in parallel.

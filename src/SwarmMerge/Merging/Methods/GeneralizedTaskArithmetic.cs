@@ -126,7 +126,7 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
                 var values = run.Jobs.Select(j => j.ModelNumber(model, parameter)).Distinct().ToList();
                 if (values.Count != 1)
                 {
-                    throw new MergeConfigException($"sparsify_scope: model needs one {parameter} per model, but model '{run.Jobs[0].Models[model].Checkpoint.Directory}' has {string.Join(", ", values)} across tensors.");
+                    throw new MergeConfigException($"sparsify_scope: model needs one {parameter} per model, but model '{run.Jobs[0].Models[model].Source.Name}' has {string.Join(", ", values)} across tensors.");
                 }
             }
             var densities = run.Jobs.Select(j => j.ModelNumber(model, "density")).Distinct().ToList();

@@ -5,10 +5,10 @@ namespace SwarmMerge.Search.Runs;
 /// <summary>A <c>swarmmerge search</c> run: the models, the tasks, the searches compared under one budget, and the data-free baselines.</summary>
 public sealed record SearchConfig
 {
-    /// <summary>The base checkpoint folder (absolute).</summary>
+    /// <summary>The base model (absolute): a checkpoint folder, or <c>base+adapter</c>.</summary>
     public required string BaseModel { get; init; }
 
-    /// <summary>The expert checkpoint folders (absolute), in order.</summary>
+    /// <summary>The experts (absolute), in order: checkpoint folders, or <c>base+adapter</c> (an adapter folder listed alone is put on the base).</summary>
     public required IReadOnlyList<string> Experts { get; init; }
 
     /// <summary>The task file (absolute).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -48,8 +49,32 @@ public static class SearchConfigParser
         string Required(string key) => values.TryGetValue(key, out var node) ? Scalar(node, path, key)
             : throw new SearchConfigException($"{path}: '{key}' is required.");
 
+        // Models are folders, adapter folders (applied to base_model) or base+adapter; kept as canonical references.
+        ModelReference Reference(YamlNode node, string key)
+        {
+            try
+            {
+                return ModelReference.Parse(Scalar(node, path, key), workingDirectory);
+            }
+            catch (FormatException e)
+            {
+                throw new SearchConfigException($"{path}: line {node.Start.Line}: {e.Message}");
+            }
+        }
+        var baseModel = values.TryGetValue("base_model", out var baseNode) ? Reference(baseNode, "base_model")
+            : throw new SearchConfigException($"{path}: 'base_model' is required.");
         var experts = values.TryGetValue("models", out var models) && models is YamlSequenceNode list
-            ? list.Children.Select(m => Resolve(m is YamlMappingNode entry && entry.Children.TryGetValue("model", out var inner) ? Scalar(inner, path, "model") : Scalar(m, path, "models"))).ToList()
+            ? list.Children.Select(m => m is YamlMappingNode entry && entry.Children.TryGetValue("model", out var inner) ? inner : m).Select(node =>
+            {
+                try
+                {
+                    return Reference(node, "models").OnBase(baseModel).ToString();
+                }
+                catch (FormatException e)
+                {
+                    throw new SearchConfigException($"{path}: line {node.Start.Line}: {e.Message}");
+                }
+            }).ToList()
             : throw new SearchConfigException($"{path}: 'models' must list the expert folders.");
         if (experts.Count == 0)
         {
@@ -64,7 +89,7 @@ public static class SearchConfigParser
         };
         return new SearchConfig
         {
-            BaseModel = Resolve(Required("base_model")),
+            BaseModel = baseModel.ToString(),
             Experts = experts,
             Tasks = Resolve(Required("tasks")),
             Fitness = fitness,

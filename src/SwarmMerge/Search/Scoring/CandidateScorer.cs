@@ -1,5 +1,5 @@
 using SwarmMerge.Evaluation;
-using SwarmMerge.IO;
+using SwarmMerge.Adapters;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
@@ -44,8 +44,8 @@ public sealed class CandidateScorer : ICandidateScorer
     /// <inheritdoc />
     public EvaluationOutcome Score(string directory, TaskSet tasks) => Guard(() =>
     {
-        using var checkpoint = Checkpoint.Open(directory);
-        _model.Model.Weights.LoadFrom(checkpoint);
+        using var model = ModelOpener.OpenStandalone(directory, Environment.CurrentDirectory);
+        _model.Model.Weights.LoadFrom(model);
         return _model.Evaluate(tasks);
     });
 

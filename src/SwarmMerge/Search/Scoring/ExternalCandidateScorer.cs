@@ -1,4 +1,6 @@
+using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
+using SwarmMerge.Merging;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
@@ -18,8 +20,22 @@ public sealed class ExternalCandidateScorer(ExternalEvaluator evaluator, string 
     }
 
     /// <inheritdoc />
-    public EvaluationOutcome Score(string directory, TaskSet tasks) =>
-        evaluator.EvaluateAsync(directory, tasks.Tasks.Select(t => t.Spec).ToList(), tasks.SplitName, cancellation).GetAwaiter().GetResult();
+    /// <remarks>A <c>base+adapter</c> is first folded into a checkpoint in the scratch folder: the evaluator is given a folder it can load.</remarks>
+    public EvaluationOutcome Score(string directory, TaskSet tasks)
+    {
+        if (ModelReference.Parse(directory, Environment.CurrentDirectory).Adapter is not null)
+        {
+            // A linear merge of the one model with weight 1 is the model itself (×1 and ÷1 are exact).
+            var fold = new MergeConfig("linear", null, [new ModelEntry(directory, new Dictionary<string, ParameterSetting> { ["weight"] = new ScalarSetting(1.0) })],
+                new Dictionary<string, ParameterSetting>(), null, null, null);
+            using (var plan = MergePlanner.Create(fold, Environment.CurrentDirectory))
+            {
+                MergeExecutor.Run(plan, scratchDirectory, new MergeOptions { Overwrite = true });
+            }
+            directory = scratchDirectory;
+        }
+        return evaluator.EvaluateAsync(directory, tasks.Tasks.Select(t => t.Spec).ToList(), tasks.SplitName, cancellation).GetAwaiter().GetResult();
+    }
 
     /// <summary>Removes the scratch checkpoint.</summary>
     public void Dispose()

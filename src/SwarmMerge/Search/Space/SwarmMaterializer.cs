@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using SwarmMerge.Adapters;
 using SwarmMerge.IO;
 using SwarmMerge.Merging.Sparsification;
 using SwarmMerge.Merging;
@@ -19,14 +20,16 @@ public sealed class SwarmMaterializer : IDisposable
     /// <summary>Elements per chunk.</summary>
     public const int ChunkElements = MergeRun.TargetChunkElements;
 
-    private readonly Checkpoint _base;
-    private readonly Checkpoint[] _experts;
+    private readonly ModelOpener _opener;
+    private readonly IModelSource _base;
+    private readonly IModelSource[] _experts;
     private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
     private readonly int _threads;
 
-    private SwarmMaterializer(SwarmMembers members, Checkpoint baseModel, Checkpoint[] experts, Granularity granularity, int threads)
+    private SwarmMaterializer(SwarmMembers members, ModelOpener opener, IModelSource baseModel, IModelSource[] experts, Granularity granularity, int threads)
     {
         Members = members;
+        _opener = opener;
         _base = baseModel;
         _experts = experts;
         _threads = Math.Max(1, threads);
@@ -81,29 +84,31 @@ public sealed class SwarmMaterializer : IDisposable
     /// <summary>Number of merged parameters (the length of an elementwise particle vector).</summary>
     public long ParameterCount { get; }
 
-    /// <summary>The base checkpoint.</summary>
-    public Checkpoint Base => _base;
+    /// <summary>The base model.</summary>
+    public IModelSource Base => _base;
 
-    /// <summary>Opens the members' checkpoints.</summary>
+    /// <summary>The experts, in member order.</summary>
+    public IReadOnlyList<IModelSource> Experts => _experts;
+
+    /// <summary>Opens the members' models (checkpoint folders, adapter folders on the base, or <c>base+adapter</c>).</summary>
     /// <param name="members">Base, experts, and sparsification settings.</param>
     /// <param name="granularity">How coefficients vary across tensors.</param>
     /// <param name="threads">Worker threads for chunks.</param>
     public static SwarmMaterializer Open(SwarmMembers members, Granularity granularity = Granularity.Model, int threads = 0)
     {
         members.Validate();
-        var opened = new List<Checkpoint>();
+        var opener = new ModelOpener();
         try
         {
-            opened.Add(Checkpoint.Open(members.BaseModel));
-            foreach (string expert in members.Experts)
-            {
-                opened.Add(Checkpoint.Open(expert));
-            }
-            return new SwarmMaterializer(members, opened[0], opened.Skip(1).ToArray(), granularity, threads > 0 ? threads : Environment.ProcessorCount);
+            string root = Directory.GetCurrentDirectory();
+            var baseReference = ModelReference.Parse(members.BaseModel, root);
+            var baseModel = opener.Open(baseReference);
+            var experts = members.Experts.Select(e => opener.Open(ModelReference.Parse(e, root).OnBase(baseReference))).ToArray();
+            return new SwarmMaterializer(members, opener, baseModel, experts, granularity, threads > 0 ? threads : Environment.ProcessorCount);
         }
         catch
         {
-            opened.ForEach(c => c.Dispose());
+            opener.Dispose();
             throw;
         }
     }
@@ -241,6 +246,21 @@ public sealed class SwarmMaterializer : IDisposable
 
     private void CopyFromBase(TensorInfo tensor, ShardedSafetensorsWriter writer)
     {
+        if (tensor.DType.IsMergeable())
+        {
+            // Through the values: a base+adapter changes some tensors that are not merged (those the experts lack).
+            using var values = _base.OpenValues(tensor.Name);
+            int output = writer.IndexOf(tensor.Name);
+            ForEachChunk(tensor.ElementCount, (start, count, scratch) =>
+            {
+                var floats = scratch.Get(2, count);
+                values.ReadFloats(start, floats);
+                var encoded = new byte[count * tensor.DType.SizeOf()];
+                FloatConversion.Encode(tensor.DType, floats, encoded);
+                writer.Write(output, start * tensor.DType.SizeOf(), encoded);
+            });
+            return;
+        }
         const int Block = 16 << 20;
         using var view = _base.OpenTensor(tensor.Name);
         int index = writer.IndexOf(tensor.Name);
@@ -276,14 +296,7 @@ public sealed class SwarmMaterializer : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _base.Dispose();
-        foreach (var expert in _experts)
-        {
-            expert.Dispose();
-        }
-    }
+    public void Dispose() => _opener.Dispose();
 
     /// <summary>Per-thread buffers of one chunk.</summary>
     private sealed class ChunkBuffers(int capacity)
@@ -296,8 +309,8 @@ public sealed class SwarmMaterializer : IDisposable
     /// <summary>One tensor's inputs and one group's coefficients, ready to compute chunks.</summary>
     private sealed class TensorMix : IDisposable
     {
-        private readonly TensorView _base;
-        private readonly TensorView?[] _experts;
+        private readonly ITensorValues _base;
+        private readonly ITensorValues?[] _experts;
         private readonly Sparsifier?[] _masks;
         private readonly float _baseWeight;
         private readonly float[] _expertWeights;
@@ -314,16 +327,22 @@ public sealed class SwarmMaterializer : IDisposable
             _baseWeight = (float)sum;
             _expertWeights = new float[n];
             _sparseWeights = new float[n];
-            _experts = new TensorView?[n];
+            _experts = new ITensorValues?[n];
             _masks = new Sparsifier?[n];
-            _base = owner._base.OpenTensor(info.Name);
+            _base = owner._base.OpenValues(info.Name);
             for (int i = 0; i < n; i++)
             {
                 _expertWeights[i] = (float)row[1 + i];
                 _sparseWeights[i] = owner.Members.IncludeSparsified ? (float)row[1 + n + i] : 0;
                 if (_expertWeights[i] != 0 || _sparseWeights[i] != 0)
                 {
-                    _experts[i] = owner._experts[i].OpenTensor(info.Name);
+                    var expert = owner._experts[i].OpenValues(info.Name, owner._base);
+                    if (expert.SameAsOrigin)
+                    {
+                        expert.Dispose(); // an adapter that leaves this tensor alone: its task vector is zero
+                        continue;
+                    }
+                    _experts[i] = expert;
                 }
                 if (_sparseWeights[i] != 0)
                 {
@@ -344,8 +363,7 @@ public sealed class SwarmMaterializer : IDisposable
                 {
                     continue;
                 }
-                expert.ReadFloats(start, delta);
-                TensorPrimitives.Subtract(delta, baseValues, delta);
+                expert.ReadTaskVector(start, baseValues, delta);
                 if (_expertWeights[i] != 0)
                 {
                     TensorPrimitives.MultiplyAdd(delta, _expertWeights[i], output, output);
