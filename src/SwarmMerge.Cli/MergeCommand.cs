@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SwarmMerge.Adapters;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
 
@@ -10,7 +11,9 @@ internal static class MergeCommand
     public static Command Create()
     {
         var config = new Argument<FileInfo>("config") { Description = "mergekit-style YAML file (merge_method, base_model, models, parameters, dtype, out_dtype, tokenizer_source)." };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder (written atomically).", Required = true };
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (written atomically)." };
+        var outAdapter = new Option<DirectoryInfo?>("--out-adapter") { Description = "Also (or only) write the result as a PEFT LoRA adapter: exact for linear and task_arithmetic merges of adapters; otherwise give --adapter-rank." };
+        var adapterRank = new Option<int?>("--adapter-rank") { Description = "Rank of --out-adapter at most R: a truncated SVD of merged − base when no exact adapter exists or it needs more (the relative error is printed)." };
         var shardSize = new Option<string>("--out-shard-size") { Description = "Largest shard, e.g. 500M, 5G (decimal units; Ki/Mi/Gi binary).", DefaultValueFactory = _ => "5G" };
         var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random methods (dare_*, della*); the same seed gives identical bytes.", DefaultValueFactory = _ => 0 };
@@ -19,15 +22,26 @@ internal static class MergeCommand
 
         var command = new Command("merge", "Merge models described by a mergekit-style YAML file into a Hugging Face checkpoint.")
         {
-            config, output, shardSize, threads, seed, dryRun, overwrite,
+            config, output, outAdapter, adapterRank, shardSize, threads, seed, dryRun, overwrite,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(output) is null && result.GetValue(outAdapter) is null)
+            {
+                result.AddError("Give --out DIR (a checkpoint), --out-adapter DIR (a PEFT adapter), or both.");
+            }
+            if (result.GetValue(adapterRank) is < 1)
+            {
+                result.AddError("--adapter-rank must be at least 1.");
+            }
+        });
         command.SetAction((result, cancellation) => Task.FromResult(Run(
-            result.GetValue(config)!, result.GetValue(output)!, result.GetValue(shardSize)!, result.GetValue(threads),
-            result.GetValue(seed), result.GetValue(dryRun), result.GetValue(overwrite), cancellation)));
+            result.GetValue(config)!, result.GetValue(output), result.GetValue(outAdapter) is { } adapter ? new AdapterOutputRequest(adapter.FullName, result.GetValue(adapterRank), result.GetValue(overwrite)) : null,
+            result.GetValue(shardSize)!, result.GetValue(threads), result.GetValue(seed), result.GetValue(dryRun), result.GetValue(overwrite), cancellation)));
         return command;
     }
 
-    private static int Run(FileInfo configFile, DirectoryInfo output, string shardSize, int threads, ulong seed, bool dryRun, bool overwrite, CancellationToken cancellation)
+    private static int Run(FileInfo configFile, DirectoryInfo? output, AdapterOutputRequest? adapter, string shardSize, int threads, ulong seed, bool dryRun, bool overwrite, CancellationToken cancellation)
     {
         try
         {
@@ -42,23 +56,25 @@ internal static class MergeCommand
             {
                 Console.Error.WriteLine($"warning: {warning}");
             }
-            PrintPlan(plan, output.FullName, maxShard);
+            PrintPlan(plan, output?.FullName, maxShard);
+            if (adapter is not null)
+            {
+                Console.WriteLine($"adapter:      {AdapterOutput.Describe(plan, adapter)}");
+            }
             if (dryRun)
             {
                 Console.WriteLine("Dry run: every input is valid; nothing was written.");
                 return 0;
             }
             var options = new MergeOptions { MaxShardBytes = maxShard, Threads = threads, Seed = seed, Overwrite = overwrite };
-            var progress = new Progress<MergeProgress>(p =>
+            if (output is not null)
             {
-                if (p.Done == p.Total || p.Done % 25 == 0)
-                {
-                    Console.Error.Write($"\r  {p.Done}/{p.Total} tensors");
-                }
-            });
-            var result = MergeExecutor.Run(plan, output.FullName, options, new SynchronousProgress<MergeProgress>(p => ((IProgress<MergeProgress>)progress).Report(p)), cancellation);
-            Console.Error.WriteLine();
-            Console.WriteLine($"Wrote {result.Directory}: {result.Shards.Count} shard(s), {result.Bytes / 1e6:F1} MB in {result.Seconds:F1} s.");
+                Merge(plan, output.FullName, options, cancellation);
+            }
+            if (adapter is not null)
+            {
+                Console.WriteLine(AdapterOutput.FromMerge(plan, adapter, options, output?.FullName).Summary);
+            }
             return 0;
         }
         catch (Exception e) when (CliErrors.IsUserError(e))
@@ -73,7 +89,21 @@ internal static class MergeCommand
         }
     }
 
-    private static void PrintPlan(MergePlan plan, string output, long maxShard)
+    private static void Merge(MergePlan plan, string output, MergeOptions options, CancellationToken cancellation)
+    {
+        var progress = new Progress<MergeProgress>(p =>
+            {
+            if (p.Done == p.Total || p.Done % 25 == 0)
+            {
+                Console.Error.Write($"\r  {p.Done}/{p.Total} tensors");
+            }
+        });
+        var result = MergeExecutor.Run(plan, output, options, new SynchronousProgress<MergeProgress>(p => ((IProgress<MergeProgress>)progress).Report(p)), cancellation);
+        Console.Error.WriteLine();
+        Console.WriteLine($"Wrote {result.Directory}: {result.Shards.Count} shard(s), {result.Bytes / 1e6:F1} MB in {result.Seconds:F1} s.");
+    }
+
+    private static void PrintPlan(MergePlan plan, string? output, long maxShard)
     {
         int merged = plan.Jobs.Count();
         Console.WriteLine($"merge_method: {plan.Method.Name}");
@@ -86,7 +116,10 @@ internal static class MergeCommand
             Console.WriteLine($"model:        {model.Name}");
         }
         Console.WriteLine($"tensors:      {merged} merged, {plan.Tensors.Count - merged} copied from {plan.Reference.Directory}");
-        Console.WriteLine($"output:       {output} ({plan.OutputBytes / 1e6:F1} MB{(plan.OutputDType is { } d ? $", {d.TorchName()}" : "")}, ~{Math.Max(1, (int)Math.Ceiling(plan.OutputBytes / (double)maxShard))} shard(s))");
+        if (output is not null)
+        {
+            Console.WriteLine($"output:       {output} ({plan.OutputBytes / 1e6:F1} MB{(plan.OutputDType is { } d ? $", {d.TorchName()}" : "")}, ~{Math.Max(1, (int)Math.Ceiling(plan.OutputBytes / (double)maxShard))} shard(s))");
+        }
         Console.WriteLine($"tokenizer:    {plan.TokenizerSource}");
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SwarmMerge.Adapters;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search;
 
@@ -13,9 +14,11 @@ internal static class SearchCommand
         var config = new Argument<FileInfo?>("config") { Description = "Search config (YAML): base_model, models, tasks, methods, budget, baselines, seed.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Run folder for the log, state, merged model and report." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder (after a crash or kill)." };
+        var outAdapter = new Option<DirectoryInfo?>("--out-adapter") { Description = "Also write the best model as a PEFT LoRA adapter: exact for coefficient-space searches over adapters (without sparsified members in use); otherwise give --adapter-rank." };
+        var adapterRank = new Option<int?>("--adapter-rank") { Description = "Rank of --out-adapter at most R: a truncated SVD of merged − base when no exact adapter exists or it needs more." };
         var command = new Command("search", "Search merged models with PSO-Merging (and the searches it is compared with) on the optimization split; report on the test split.")
         {
-            config, output, resume,
+            config, output, resume, outAdapter, adapterRank,
         };
         command.Validators.Add(result =>
         {
@@ -26,17 +29,22 @@ internal static class SearchCommand
                 result.AddError("Give either CONFIG.yml --out RUN_DIR, or --resume RUN_DIR.");
             }
         });
-        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() => Execute(() => result.GetValue(resume) is { } folder
-            ? SearchRun.Resume(folder.FullName, Progress, cancellation)
-            : SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation)))));
+        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() =>
+        {
+            var adapter = result.GetValue(outAdapter) is { } folder ? new AdapterOutputRequest(folder.FullName, result.GetValue(adapterRank)) : null;
+            int code = Execute(() => result.GetValue(resume) is { } run
+                ? SearchRun.Resume(run.FullName, Progress, cancellation)
+                : SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation), adapter);
+            return code;
+        })));
         return command;
     }
 
     /// <summary>The progress display of a run (one line, rewritten in place on a terminal).</summary>
     public static IProgress<SearchProgress> Progress { get; } = new SynchronousProgress<SearchProgress>(Show);
 
-    /// <summary>Runs <paramref name="run"/> and prints its summary: each search's cost and the test-split table.</summary>
-    public static int Execute(Func<SearchRunResult> run)
+    /// <summary>Runs <paramref name="run"/> and prints its summary: each search's cost and the test-split table; then writes the best model as an adapter when asked.</summary>
+    public static int Execute(Func<SearchRunResult> run, AdapterOutputRequest? adapter = null)
     {
         SearchRunResult result;
         try
@@ -50,6 +58,11 @@ internal static class SearchCommand
         }
         Console.Error.WriteLine();
         Print(result);
+        if (adapter is not null)
+        {
+            var config = SearchConfigParser.Load(Path.Combine(result.Directory, SearchRun.ConfigFileName), SearchRun.WorkingDirectory(result.Directory));
+            Console.WriteLine(SearchAdapter.Write(result, config, adapter).Summary);
+        }
         return 0;
     }
 

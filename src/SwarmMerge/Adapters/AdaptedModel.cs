@@ -17,9 +17,10 @@ public sealed class AdaptedModel : IModelSource
     private readonly Dictionary<string, TensorInfo> _replacements;
 
     private AdaptedModel(Checkpoint baseModel, LoraAdapter adapter, bool ownsBase, Dictionary<string, LowRankDelta> deltas,
-        Dictionary<string, TensorInfo> replacements, List<string> warnings)
+        Dictionary<string, TensorInfo> replacements, List<string> warnings, string modulePrefix)
     {
         Base = baseModel;
+        ModulePrefix = modulePrefix;
         Adapter = adapter;
         _ownsBase = ownsBase;
         _deltas = deltas;
@@ -35,6 +36,9 @@ public sealed class AdaptedModel : IModelSource
 
     /// <summary>Things worth knowing that do not stop the model from being used (e.g. a <c>fan_in_fan_out</c> PEFT would override).</summary>
     public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>What the adapter's module names carry before the base's tensor names (<c>transformer.</c> for a GPT-2 head model over a base saved without it; usually empty).</summary>
+    public string ModulePrefix { get; }
 
     /// <summary>The low-rank updates, by the base tensor they change.</summary>
     public IReadOnlyDictionary<string, LowRankDelta> Deltas => _deltas;
@@ -73,7 +77,7 @@ public sealed class AdaptedModel : IModelSource
                 "the base model is quantized; adapters are applied to float (F32, F16, BF16) bases only");
         }
         var binder = new Binder(baseModel, adapter);
-        return new AdaptedModel(baseModel, adapter, ownsBase, binder.Deltas, binder.Replacements, binder.Warnings);
+        return new AdaptedModel(baseModel, adapter, ownsBase, binder.Deltas, binder.Replacements, binder.Warnings, binder.ModulePrefix);
     }
 
     /// <inheritdoc />
@@ -152,6 +156,8 @@ public sealed class AdaptedModel : IModelSource
         public Dictionary<string, TensorInfo> Replacements { get; } = new(StringComparer.Ordinal);
 
         public List<string> Warnings { get; } = [];
+
+        public string ModulePrefix => _droppedPrefix ?? "";
 
         private string WeightsPath => _adapter.File.Path;
 

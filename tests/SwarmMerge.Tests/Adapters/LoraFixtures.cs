@@ -55,13 +55,13 @@ internal static class LoraFixtures
         return result;
     }
 
-    /// <summary>Asserts equal values within a few fp32 units of the larger magnitude.</summary>
-    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, double relative = 1e-6)
+    /// <summary>Asserts equal values within <paramref name="absolute"/> + <paramref name="relative"/>·|expected|.</summary>
+    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, double relative = 1e-6, double absolute = 1e-7)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
         {
-            double tolerance = 1e-7 + relative * Math.Abs(expected[i]);
+            double tolerance = absolute + relative * Math.Abs(expected[i]);
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}] = {actual[i]:R}, expected {expected[i]:R}");
         }
     }

@@ -64,9 +64,15 @@ public static class SearchRun
         {
             throw new SearchConfigException($"'{runDirectory}' holds no search run ({ConfigFileName} and {RunInfoFileName} are missing).");
         }
-        string workingDirectory = JsonNode.Parse(File.ReadAllText(infoPath))?["working_directory"]?.GetValue<string>()
+        return Execute(SearchConfigParser.Load(configPath, WorkingDirectory(runDirectory)), runDirectory, progress, cancellation);
+    }
+
+    /// <summary>The working directory a run was started in (its config's relative paths resolve against it).</summary>
+    public static string WorkingDirectory(string runDirectory)
+    {
+        string infoPath = Path.Combine(runDirectory, RunInfoFileName);
+        return JsonNode.Parse(File.ReadAllText(infoPath))?["working_directory"]?.GetValue<string>()
             ?? throw new SearchConfigException($"{infoPath}: no working_directory.");
-        return Execute(SearchConfigParser.Load(configPath, workingDirectory), runDirectory, progress, cancellation);
     }
 
     /// <summary>Runs <paramref name="config"/> in <paramref name="runDirectory"/> (resuming what is there).</summary>
