@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
+using SwarmMerge.Search.Scoring;
 using SwarmMerge.Inference;
 
 namespace SwarmMerge.Cli;
@@ -13,7 +15,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Argument<DirectoryInfo>("model") { Description = "Hugging Face checkpoint folder." };
+        var model = new Argument<string>("model") { Description = "Hugging Face checkpoint folder, or BASE+ADAPTER (a PEFT LoRA adapter on its base)." };
         var tasks = new Option<FileInfo>("--tasks") { Description = "Task file (YAML).", Required = true };
         var split = new Option<string>("--split") { Description = "Which split to score: test or optimization.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "optimization");
@@ -22,7 +24,7 @@ internal static class EvalCommand
         var threads = InferenceCommands.ThreadsOption();
         var command = new Command("eval", "Score a checkpoint on the tasks of a task file: a per-task table and the mean.") { model, tasks, split, limit, json, threads };
         command.SetAction((result, cancellation) => CliErrors.GuardAsync(() => RunAsync(
-            result.GetValue(model)!.FullName, result.GetValue(tasks)!.FullName, result.GetValue(split)!, result.GetValue(limit),
+            ModelReference.Parse(result.GetValue(model)!, Environment.CurrentDirectory).ToString(), result.GetValue(tasks)!.FullName, result.GetValue(split)!, result.GetValue(limit),
             result.GetValue(json)?.FullName, result.GetValue(threads), cancellation)));
         return command;
     }
@@ -36,7 +38,9 @@ internal static class EvalCommand
         IReadOnlyDictionary<string, double> scores;
         if (file.Evaluator is { } evaluator)
         {
-            var outcome = await evaluator.EvaluateAsync(Path.GetFullPath(model), file.Tasks, split, cancellation);
+            // A base+adapter is folded into a scratch checkpoint first: the evaluator is given a folder it can load.
+            using var scorer = new ExternalCandidateScorer(evaluator, Path.Combine(Path.GetTempPath(), $"swarmmerge-eval-{Guid.NewGuid():N}"), cancellation);
+            var outcome = await Task.Run(() => scorer.Score(model, tasks), cancellation);
             if (!outcome.Success)
             {
                 Console.Error.WriteLine($"error: the external evaluator failed: {outcome.Error}");
@@ -66,7 +70,7 @@ internal static class EvalCommand
         {
             var report = new JsonObject
             {
-                ["model"] = Path.GetFullPath(model),
+                ["model"] = model,
                 ["tasks_file"] = file.Path,
                 ["split"] = split,
                 ["limit"] = limit,

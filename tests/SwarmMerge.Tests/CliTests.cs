@@ -113,4 +113,56 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("error:", error);
     }
+
+    private string AdapterMergeConfig(string method)
+    {
+        string lora = Path.Combine(Fixtures, "lora");
+        string path = Path.Combine(_folder, $"{method}.yml");
+        File.WriteAllText(path, $"merge_method: {method}\nbase_model: {lora}/llama\nmodels:\n  - model: {lora}/adapters/llama-plain\n    parameters: {{weight: 0.7, density: 0.5}}\n  - model: {lora}/llama+{lora}/adapters/llama-patterns\n    parameters: {{weight: 0.5, density: 0.5}}\n");
+        return path;
+    }
+
+    [Fact]
+    public void Merge_writes_an_exact_adapter_alone_and_refuses_one_for_ties_unless_given_a_rank()
+    {
+        string adapter = Path.Combine(_folder, "adapter");
+        var (code, stdout, error) = Run("merge", AdapterMergeConfig("task_arithmetic"), "--out-adapter", adapter);
+        Assert.True(code == 0, error);
+        Assert.Contains("exact", stdout);
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")));
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(adapter, "swarmmerge_config.yml")));
+
+        string refused = Path.Combine(_folder, "ties-adapter");
+        (code, _, error) = Run("merge", AdapterMergeConfig("ties"), "--out-adapter", refused);
+        Assert.Equal(1, code);
+        Assert.Contains("error: No exact adapter for this result: ties trims", error);
+        Assert.False(Directory.Exists(refused));
+
+        string merged = Path.Combine(_folder, "ties-merged");
+        (code, stdout, error) = Run("merge", AdapterMergeConfig("ties"), "--out", merged, "--out-adapter", refused, "--adapter-rank", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("truncated SVD", stdout);
+        Assert.Contains("relative error", stdout);
+        Assert.True(File.Exists(Path.Combine(merged, "model.safetensors")));
+        Assert.Equal(2, JsonNode.Parse(File.ReadAllText(Path.Combine(refused, "adapter_config.json")))!["r"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Eval_scores_base_plus_adapter()
+    {
+        string model = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, "llama"));
+        string adapter = Adapters.TestAdapters.Write(model, Path.Combine(_folder, "lora"), ["q_proj", "v_proj"], rank: 2, alpha: 4, seed: 3);
+        File.WriteAllText(Path.Combine(_folder, "d.jsonl"), "{\"q\": \"one\", \"a\": \"two\", \"k\": 0}\n");
+        File.WriteAllText(Path.Combine(_folder, "tasks.yml"), "tasks:\n  - {name: pick, kind: multiple_choice, optimization: d.jsonl, test: d.jsonl, prompt: '{q}', choices: [' {a}', ' {q}'], label: k}\n");
+        string json = Path.Combine(_folder, "scores.json");
+        var (code, stdout, error) = Run("eval", $"{model}+{adapter}", "--tasks", Path.Combine(_folder, "tasks.yml"), "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("pick", stdout);
+        Assert.Equal($"{model}+{adapter}", JsonNode.Parse(File.ReadAllText(json))!["model"]!.GetValue<string>());
+
+        (code, _, error) = Run("eval", adapter, "--tasks", Path.Combine(_folder, "tasks.yml"));
+        Assert.Equal(1, code);
+        Assert.Contains("is a PEFT adapter (adapter_config.json), not a checkpoint; name it as BASE+ADAPTER", error);
+    }
 }

@@ -214,20 +214,25 @@ public sealed class AdaptedModel : IModelSource
                 throw new AdapterFormatException(WeightsPath, layer.A.Name,
                     $"lora_A {layer.A.ShapeText} and lora_B {layer.B.ShapeText} make a [{outFeatures}, {inFeatures}] update{(layer.IsEmbedding ? "" : $" ([{inFeatures}, {outFeatures}] for a Conv1D layer)")}, but the base's '{weight}' is {info.ShapeText}: the adapter was trained on another base");
             }
-            if (layer.IsEmbedding)
+            bool? conv1d = Conv1DLayers.IsConv1D(_base.Config, weight);
+            if (layer.IsEmbedding || conv1d is not null)
             {
-                if (!transposed)
+                // The layer's type fixes the layout: embeddings and Conv1D store (B·A)ᵀ, the known architectures' other layers B·A.
+                bool wanted = layer.IsEmbedding || conv1d == true;
+                if (wanted ? !transposed : !linear)
                 {
-                    throw new AdapterFormatException(WeightsPath, layer.A.Name, $"is an embedding LoRA, whose update is [{inFeatures}, {outFeatures}], but the base's '{weight}' is {info.ShapeText}");
+                    throw new AdapterFormatException(WeightsPath, layer.A.Name,
+                        $"lora_A {layer.A.ShapeText} and lora_B {layer.B.ShapeText} do not fit '{weight}' {info.ShapeText}, {(layer.IsEmbedding ? "an embedding" : wanted ? "a Conv1D layer ([in, out])" : "a Linear layer ([out, in])")}");
                 }
+                linear = !wanted;
             }
             else if (linear && transposed)
             {
-                linear = !_config.FanInFanOut; // square: only the config can tell a Conv1D from a Linear layer
+                linear = !_config.FanInFanOut; // square, of an unknown type: only the config can tell a Conv1D from a Linear layer
             }
-            else if (transposed != _config.FanInFanOut)
+            if (!layer.IsEmbedding && linear == _config.FanInFanOut)
             {
-                _overriddenLayouts.Add($"'{weight}' {info.ShapeText} ({(transposed ? "Conv1D" : "Linear")})");
+                _overriddenLayouts.Add($"'{weight}' {info.ShapeText} ({(linear ? "Linear" : "Conv1D")})");
             }
             if (!Deltas.TryAdd(weight, new LowRankDelta(layer, _config.ScaleOf(module), !linear || layer.IsEmbedding, info.Shape[0], info.Shape[1])))
             {

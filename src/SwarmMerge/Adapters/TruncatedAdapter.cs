@@ -14,8 +14,6 @@ namespace SwarmMerge.Adapters;
 /// </summary>
 public static class TruncatedAdapter
 {
-    private static readonly string[] Conv1DModules = ["c_attn", "c_proj", "c_fc", "q_attn"];
-
     private sealed record Decomposed(string Tensor, AdapterLayer Layer, bool Conv1D, double Error, double Norm);
 
     /// <summary>Writes the rank-<paramref name="rank"/> adapter of <paramref name="merged"/> over <paramref name="baseModel"/>.</summary>
@@ -32,7 +30,6 @@ public static class TruncatedAdapter
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
         string prefix = PeftAdapterWriter.ModulePrefix(baseModel, experts);
-        bool gpt2 = baseModel.Config?["model_type"]?.ToString() == "gpt2";
         var decomposed = new List<Decomposed>();
         var fullTensors = new List<string>();
         foreach (var info in baseModel.Tensors.Where(t => t.DType.IsMergeable()))
@@ -52,9 +49,8 @@ public static class TruncatedAdapter
                 fullTensors.Add(info.Name);
                 continue;
             }
-            string module = info.Name[..^".weight".Length];
-            bool conv1d = gpt2 && Conv1DModules.Contains(module[(module.LastIndexOf('.') + 1)..]);
-            decomposed.Add(Decompose(baseModel, merged, info, prefix + module, conv1d, rank, norm, options));
+            bool conv1d = Conv1DLayers.IsConv1D(baseModel.Config, info.Name) == true;
+            decomposed.Add(Decompose(baseModel, merged, info, prefix + info.Name[..^".weight".Length], conv1d, rank, norm, options));
         }
 
         var targetModules = decomposed.Select(d => d.Tensor[..d.Tensor.LastIndexOf('.')]).ToHashSet(StringComparer.Ordinal);

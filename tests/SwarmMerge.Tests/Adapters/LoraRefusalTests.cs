@@ -75,6 +75,15 @@ public sealed class LoraRefusalTests : IDisposable
     }
 
     [Fact]
+    public void Factors_in_a_Linear_layout_on_a_GPT2_Conv1D_layer_are_refused()
+    {
+        // A [r, 24] and B [8, r] fit c_attn [8, 24] only as a Linear layer; GPT-2's c_attn is a Conv1D, whose A is [r, 8].
+        string adapter = TestAdapters.Write(LoraFixtures.Path("gpt2"), _temp["linear-on-conv1d"], ["c_attn"], rank: 2, alpha: 2, seed: 1);
+        var error = Refused(LoraFixtures.Path("gpt2"), adapter);
+        Assert.Contains("do not fit 'h.0.attn.c_attn.weight' [8, 24], a Conv1D layer ([in, out])", error.Message);
+    }
+
+    [Fact]
     public void A_quantized_base_is_refused()
     {
         string quantized = _temp["quantized"];

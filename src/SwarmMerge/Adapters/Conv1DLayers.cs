@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+
+namespace SwarmMerge.Adapters;
+
+/// <summary>
+/// Which weights are stored by transformers' <c>Conv1D</c> ([in, out], the transpose of a Linear layer): the attention
+/// and MLP projections of GPT-2 and the models built from it. PEFT picks a LoRA layer's layout by the module's type
+/// (overriding <c>fan_in_fan_out</c>), and tensor names alone cannot show a type, so the architectures are listed here.
+/// </summary>
+public static class Conv1DLayers
+{
+    private static readonly string[] ModelTypes = ["gpt2", "openai-gpt", "imagegpt", "decision_transformer"];
+    private static readonly string[] Modules = ["c_attn", "c_proj", "c_fc", "q_attn"];
+
+    /// <summary>True or false for an architecture in the list; null when the config does not tell (other architectures).</summary>
+    public static bool? IsConv1D(JsonObject? config, string tensorName)
+    {
+        if (config?["model_type"]?.ToString() is not { } type || !ModelTypes.Contains(type))
+        {
+            return null;
+        }
+        var parts = tensorName.Split('.');
+        return parts.Length >= 2 && parts[^1] == "weight" && Modules.Contains(parts[^2]);
+    }
+}
