@@ -73,7 +73,7 @@ internal static class MergeBenchmark
         return 0;
     }
 
-    private static double ReadAll(List<string> files)
+    internal static double ReadAll(List<string> files)
     {
         var clock = Stopwatch.StartNew();
         var buffer = new byte[16 << 20];
@@ -108,9 +108,13 @@ internal static class MergeBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static (double Seconds, long PeakRss, long OutputBytes) MergeInChild(string dir, string tag, string method, List<string> models, int threads, string shardSize)
+    private static (double Seconds, long PeakRss, long OutputBytes) MergeInChild(string dir, string tag, string method, List<string> models, int threads, string shardSize) =>
+        MergeInChild(dir, $"{tag}-{method}", method, models[0], method == "slerp" ? models.Skip(1).Take(1).ToList() : models.Skip(1).ToList(), threads, shardSize);
+
+    /// <summary>Merges <paramref name="experts"/> into <paramref name="baseModel"/> with <paramref name="method"/> in a child process: wall time, peak RSS, output bytes.</summary>
+    internal static (double Seconds, long PeakRss, long OutputBytes) MergeInChild(string dir, string name, string method, string baseModel, IReadOnlyList<string> experts, int threads, string shardSize)
     {
-        string yaml = Path.Combine(dir, $"{tag}-{method}.yml");
+        string yaml = Path.Combine(dir, $"{name}.yml");
         // Each method with the parameters a user would typically give it.
         string parameters = method switch
         {
@@ -119,13 +123,13 @@ internal static class MergeBenchmark
             "linear" or "task_arithmetic" => "{weight: 1.0}",
             _ => "{weight: 1.0, density: 0.5}",
         };
-        var text = new StringBuilder($"merge_method: {method}\nbase_model: {models[0]}\nparameters: {parameters}\nmodels:\n");
-        foreach (string expert in method == "slerp" ? models.Skip(1).Take(1) : models.Skip(1))
+        var text = new StringBuilder($"merge_method: {method}\nbase_model: {baseModel}\nparameters: {parameters}\nmodels:\n");
+        foreach (string expert in experts)
         {
             text.AppendLine($"  - model: {expert}");
         }
         File.WriteAllText(yaml, text.ToString());
-        string output = Path.Combine(dir, $"out-{method}");
+        string output = Path.Combine(dir, $"out-{name}");
         if (Directory.Exists(output))
         {
             Directory.Delete(output, true);

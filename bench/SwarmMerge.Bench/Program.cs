@@ -5,6 +5,8 @@ return args.FirstOrDefault() switch
 {
     "merge" => MergeBenchmark.Run(args[1..]),
     "merge-once" => MergeBenchmark.RunOnce(args[1..]),
+    "lora" => LoraBenchmark.Run(args[1..]),
+    "lora-materialize-once" => LoraBenchmark.MaterializeOnce(args[1..]),
     "engine" => EngineBenchmark.Run(args[1..]),
     "methods" => SearchStudies.Methods(args[1..]),
     "ablations" => SearchStudies.Ablations(args[1..]),
@@ -19,6 +21,7 @@ static int Usage()
     Console.Error.WriteLine("       SwarmMerge.Bench methods [--config examples/family/search.yml] [--seeds 3] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench ablations [--config examples/family/search.yml] [--seeds 2] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench scaling [--family bench/out/family16] [--sizes 2,4,8,16] [--steps 5] [--dir bench/out/search]");
+    Console.Error.WriteLine("       SwarmMerge.Bench lora [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 4] [--rank 16] [--big-rank 64] [--candidates 3] [--dir bench/out/lora] [--threads N]");
     Console.Error.WriteLine("       SwarmMerge.Bench merge [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 3] [--methods task_arithmetic,ties,dare_ties] [--dir bench/out/merge] [--threads N] [--out-shard-size 5G]");
     return 2;
 }

@@ -37,12 +37,7 @@ internal static class SyntheticCheckpoints
         {
             return;
         }
-        string partial = directory + ".partial";
-        if (Directory.Exists(partial))
-        {
-            Directory.Delete(partial, true);
-        }
-        Directory.CreateDirectory(partial);
+        string partial = FreshPartial(directory);
         var tensors = Tensors(shape);
         using (var writer = new ShardedSafetensorsWriter(partial, tensors, maxShardBytes))
         {
@@ -71,6 +66,63 @@ internal static class SyntheticCheckpoints
         };
         File.WriteAllText(Path.Combine(partial, "config.json"), config.ToJsonString());
         Directory.Move(partial, directory);
+    }
+
+    /// <summary>
+    /// Writes PEFT LoRA adapter number <paramref name="model"/> of rank <paramref name="rank"/> (BF16 factors on the seven
+    /// projections of every layer, lora_alpha = rank) unless it already exists.
+    /// </summary>
+    public static void WriteAdapter(string directory, Shape shape, int model, int rank)
+    {
+        if (File.Exists(Path.Combine(directory, "adapter_config.json")))
+        {
+            return;
+        }
+        string partial = FreshPartial(directory);
+        var tensors = new List<OutputTensor>();
+        foreach (var weight in Tensors(shape).Where(t => t.Shape.Length == 2 && t.Name.Contains("_proj", StringComparison.Ordinal)))
+        {
+            string module = "base_model.model." + weight.Name[..^".weight".Length];
+            tensors.Add(new(module + ".lora_A.weight", TensorDType.BF16, [rank, weight.Shape[1]]));
+            tensors.Add(new(module + ".lora_B.weight", TensorDType.BF16, [weight.Shape[0], rank]));
+        }
+        using (var writer = new ShardedSafetensorsWriter(partial, tensors, long.MaxValue))
+        {
+            for (int i = 0; i < tensors.Count; i++)
+            {
+                long count = tensors[i].Shape.Aggregate(1L, (a, b) => a * b);
+                var values = new float[count];
+                var bits = new ushort[count];
+                // Factors ~U(−0.02, 0.02): the update's entries are then of the order of the full experts' deltas.
+                for (int j = 0; j < values.Length; j++)
+                {
+                    values[j] = Uniform(Mix(((ulong)i + 7919 * (ulong)model) * 0xD1B54A32D192ED03 + (ulong)j)) * 0.02f;
+                }
+                FloatConversion.EncodeBFloat16(values, bits);
+                writer.Write(i, 0, MemoryMarshal.AsBytes(bits.AsSpan()));
+            }
+            writer.Complete();
+        }
+        File.Move(Path.Combine(partial, "model.safetensors"), Path.Combine(partial, "adapter_model.safetensors"));
+        var config = new JsonObject
+        {
+            ["peft_type"] = "LORA", ["task_type"] = "CAUSAL_LM", ["r"] = rank, ["lora_alpha"] = rank, ["lora_dropout"] = 0.0, ["bias"] = "none",
+            ["target_modules"] = new JsonArray("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+        };
+        File.WriteAllText(Path.Combine(partial, "adapter_config.json"), config.ToJsonString());
+        Directory.Move(partial, directory);
+    }
+
+    // An empty folder beside the destination, moved into place when complete (a killed run leaves no half model).
+    private static string FreshPartial(string directory)
+    {
+        string partial = directory + ".partial";
+        if (Directory.Exists(partial))
+        {
+            Directory.Delete(partial, true);
+        }
+        Directory.CreateDirectory(partial);
+        return partial;
     }
 
     // Base weights ~U(−0.05, 0.05); an expert adds its own ~U(−0.005, 0.005) delta. Uniform from a hash of (tensor, index, model).

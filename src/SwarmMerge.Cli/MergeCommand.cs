@@ -92,7 +92,7 @@ internal static class MergeCommand
     private static void Merge(MergePlan plan, string output, MergeOptions options, CancellationToken cancellation)
     {
         var progress = new Progress<MergeProgress>(p =>
-            {
+        {
             if (p.Done == p.Total || p.Done % 25 == 0)
             {
                 Console.Error.Write($"\r  {p.Done}/{p.Total} tensors");

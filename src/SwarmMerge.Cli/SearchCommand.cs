@@ -32,10 +32,9 @@ internal static class SearchCommand
         command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() =>
         {
             var adapter = result.GetValue(outAdapter) is { } folder ? new AdapterOutputRequest(folder.FullName, result.GetValue(adapterRank)) : null;
-            int code = Execute(() => result.GetValue(resume) is { } run
+            return Execute(() => result.GetValue(resume) is { } run
                 ? SearchRun.Resume(run.FullName, Progress, cancellation)
                 : SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation), adapter);
-            return code;
         })));
         return command;
     }

@@ -80,7 +80,7 @@ public sealed class AdapterSearchTests : IDisposable
     public void The_engine_scores_base_plus_adapter_as_its_folded_checkpoint()
     {
         var (basePath, adapters) = EngineFamily();
-        string folded = TestAdapters.Fold($"{basePath}+{adapters[0]}", _temp["folded"]);
+        string folded = AdapterFolding.WriteCheckpoint($"{basePath}+{adapters[0]}", _temp["folded"], new Merging.MergeOptions { Threads = 2 });
         using var adapted = EvaluationModel.Open($"{basePath}+{adapters[0]}", Options);
         using var checkpoint = EvaluationModel.Open(folded, Options);
         using var plain = EvaluationModel.Open(basePath, Options);

@@ -80,6 +80,24 @@ public sealed class LoraReadingTests
     }
 
     [Fact]
+    public void A_base_model_may_itself_be_base_plus_adapter()
+    {
+        // Task vectors are taken from llama+plain, so one expert with weight 1 and lambda 1 lands on that expert.
+        using var temp = new TestModels.TempFolder();
+        var config = MergeConfigParser.Parse("merge_method: task_arithmetic\nbase_model: llama+adapters/llama-plain\nmodels:\n  - model: llama+adapters/llama-patterns\n    parameters: {weight: 1}\n", "test.yml");
+        using (var plan = MergePlanner.Create(config, LoraFixtures.Root))
+        {
+            MergeExecutor.Run(plan, temp["out"], new MergeOptions { Threads = 2 });
+        }
+        using var merged = Checkpoint.Open(temp["out"]);
+        using var folded = Checkpoint.Open(LoraFixtures.Path("folded", "llama-patterns"));
+        foreach (var info in folded.Tensors)
+        {
+            LoraFixtures.AssertClose(TestModels.ReadFloats(folded, info.Name), TestModels.ReadFloats(merged, info.Name), info.Name, 1e-6, 1e-6);
+        }
+    }
+
+    [Fact]
     public void A_fan_in_fan_out_that_contradicts_the_layer_layout_is_overridden_with_a_warning()
     {
         using var opener = new ModelOpener();

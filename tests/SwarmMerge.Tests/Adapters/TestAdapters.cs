@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using SwarmMerge.Adapters;
 using SwarmMerge.IO;
-using SwarmMerge.Merging;
 
 namespace SwarmMerge.Tests.Adapters;
 
@@ -32,13 +31,4 @@ internal static class TestAdapters
         return folder;
     }
 
-    /// <summary>Writes base+adapter as a checkpoint (a linear merge of that one model with weight 1), with the base's tokenizer files.</summary>
-    public static string Fold(string reference, string folder)
-    {
-        var config = new MergeConfig("linear", null, [new ModelEntry(reference, new Dictionary<string, ParameterSetting> { ["weight"] = new ScalarSetting(1.0) })],
-            new Dictionary<string, ParameterSetting>(), null, null, null);
-        using var plan = MergePlanner.Create(config, Environment.CurrentDirectory);
-        MergeExecutor.Run(plan, folder, new MergeOptions { Threads = 2 });
-        return folder;
-    }
 }

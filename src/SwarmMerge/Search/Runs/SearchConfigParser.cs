@@ -49,32 +49,23 @@ public static class SearchConfigParser
         string Required(string key) => values.TryGetValue(key, out var node) ? Scalar(node, path, key)
             : throw new SearchConfigException($"{path}: '{key}' is required.");
 
-        // Models are folders, adapter folders (applied to base_model) or base+adapter; kept as canonical references.
-        ModelReference Reference(YamlNode node, string key)
+        // Models are folders, adapter folders (put on base_model) or base+adapter; kept as canonical references.
+        ModelReference Reference(YamlNode node, string key, ModelReference? onBase)
         {
             try
             {
-                return ModelReference.Parse(Scalar(node, path, key), workingDirectory);
+                var reference = ModelReference.Parse(Scalar(node, path, key), workingDirectory);
+                return onBase is null ? reference : reference.OnBase(onBase);
             }
             catch (FormatException e)
             {
                 throw new SearchConfigException($"{path}: line {node.Start.Line}: {e.Message}");
             }
         }
-        var baseModel = values.TryGetValue("base_model", out var baseNode) ? Reference(baseNode, "base_model")
+        var baseModel = values.TryGetValue("base_model", out var baseNode) ? Reference(baseNode, "base_model", null)
             : throw new SearchConfigException($"{path}: 'base_model' is required.");
         var experts = values.TryGetValue("models", out var models) && models is YamlSequenceNode list
-            ? list.Children.Select(m => m is YamlMappingNode entry && entry.Children.TryGetValue("model", out var inner) ? inner : m).Select(node =>
-            {
-                try
-                {
-                    return Reference(node, "models").OnBase(baseModel).ToString();
-                }
-                catch (FormatException e)
-                {
-                    throw new SearchConfigException($"{path}: line {node.Start.Line}: {e.Message}");
-                }
-            }).ToList()
+            ? list.Children.Select(m => Reference(m is YamlMappingNode entry && entry.Children.TryGetValue("model", out var inner) ? inner : m, "models", baseModel).ToString()).ToList()
             : throw new SearchConfigException($"{path}: 'models' must list the expert folders.");
         if (experts.Count == 0)
         {

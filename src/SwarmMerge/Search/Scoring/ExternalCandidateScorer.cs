@@ -25,14 +25,7 @@ public sealed class ExternalCandidateScorer(ExternalEvaluator evaluator, string 
     {
         if (ModelReference.Parse(directory, Environment.CurrentDirectory).Adapter is not null)
         {
-            // A linear merge of the one model with weight 1 is the model itself (×1 and ÷1 are exact).
-            var fold = new MergeConfig("linear", null, [new ModelEntry(directory, new Dictionary<string, ParameterSetting> { ["weight"] = new ScalarSetting(1.0) })],
-                new Dictionary<string, ParameterSetting>(), null, null, null);
-            using (var plan = MergePlanner.Create(fold, Environment.CurrentDirectory))
-            {
-                MergeExecutor.Run(plan, scratchDirectory, new MergeOptions { Overwrite = true });
-            }
-            directory = scratchDirectory;
+            directory = AdapterFolding.WriteCheckpoint(directory, scratchDirectory, new MergeOptions { Overwrite = true });
         }
         return evaluator.EvaluateAsync(directory, tasks.Tasks.Select(t => t.Spec).ToList(), tasks.SplitName, cancellation).GetAwaiter().GetResult();
     }

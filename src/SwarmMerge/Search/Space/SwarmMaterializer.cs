@@ -246,9 +246,9 @@ public sealed class SwarmMaterializer : IDisposable
 
     private void CopyFromBase(TensorInfo tensor, ShardedSafetensorsWriter writer)
     {
-        if (tensor.DType.IsMergeable())
+        if (_base is AdaptedModel adapted && adapted.Changes(tensor.Name))
         {
-            // Through the values: a base+adapter changes some tensors that are not merged (those the experts lack).
+            // A base+adapter's own change to a tensor the experts lack: its values, not the stored bytes.
             using var values = _base.OpenValues(tensor.Name);
             int output = writer.IndexOf(tensor.Name);
             ForEachChunk(tensor.ElementCount, (start, count, scratch) =>
