@@ -89,5 +89,9 @@ internal sealed class AdaptedTensor : ITensorValues
     }
 
     /// <inheritdoc />
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        _source.Dispose();
+        _delta?.Dispose();
+    }
 }
