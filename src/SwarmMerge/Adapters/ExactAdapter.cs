@@ -21,9 +21,11 @@ public static class ExactAdapter
         {
             return null;
         }
-        var (layers, _) = Layout(terms);
-        return layers.Count == 0 ? 0 : layers.Values.Max(t => t.Sum(x => x.Delta.Rank));
+        return RankOf(Layout(terms).Layers);
     }
+
+    // The largest Σ rᵢ over modules: every layer is padded to it.
+    private static int RankOf(SortedDictionary<string, List<Term>> layers) => layers.Count == 0 ? 0 : layers.Values.Max(t => t.Sum(x => x.Delta.Rank));
 
     /// <summary>Writes the exact adapter of <paramref name="terms"/> into <paramref name="directory"/>.</summary>
     /// <exception cref="NotSupportedException">No exact adapter exists (the message says why).</exception>
@@ -34,7 +36,7 @@ public static class ExactAdapter
             throw new NotSupportedException($"No exact adapter: {reason}.");
         }
         var (modules, replaced) = Layout(terms);
-        int rank = modules.Count == 0 ? 1 : modules.Values.Max(t => t.Sum(x => x.Delta.Rank));
+        int rank = Math.Max(1, RankOf(modules));
         string prefix = PeftAdapterWriter.ModulePrefix(terms.Base, terms.Experts);
         var baseModel = terms.Base;
 
