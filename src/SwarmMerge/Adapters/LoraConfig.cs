@@ -85,8 +85,6 @@ public sealed class LoraConfig
         Alpha = Number(json, "lora_alpha") ?? 8;
         UseRslora = Flag(json, "use_rslora") ?? false;
         FanInFanOut = Flag(json, "fan_in_fan_out") ?? false;
-        Bias = Text(json, "bias") ?? "none";
-        BaseModelNameOrPath = Text(json, "base_model_name_or_path");
         (_targetRegex, _targetNames) = NamesOrRegex(json, "target_modules");
         (_excludeRegex, _excludeNames) = NamesOrRegex(json, "exclude_modules");
         if (_targetRegex is null && _targetNames is null)
@@ -146,14 +144,8 @@ public sealed class LoraConfig
     /// <summary><c>fan_in_fan_out</c>: the targets store their weights as [in, out] (GPT-2's Conv1D). PEFT decides by layer type; see <see cref="AdaptedModel"/>.</summary>
     public bool FanInFanOut { get; }
 
-    /// <summary><c>bias</c>: none, all or lora_only (saved biases are read as replacements, whatever it says).</summary>
-    public string Bias { get; }
-
     /// <summary><c>modules_to_save</c>: modules saved in full (suffixes of module names, as PEFT matches them).</summary>
     public IReadOnlyList<string> ModulesToSave { get; }
-
-    /// <summary><c>base_model_name_or_path</c>, as written.</summary>
-    public string? BaseModelNameOrPath { get; }
 
     /// <summary>True when <c>target_modules</c> is PEFT's <c>all-linear</c> shorthand.</summary>
     public bool TargetsAllLinear => _targetRegex == AllLinear;

@@ -15,9 +15,6 @@ public sealed class ModelOpener : IDisposable
     /// <summary>Warnings of the adapters opened so far.</summary>
     public List<string> Warnings { get; } = [];
 
-    /// <summary>Every source opened, in order (checkpoints and adapted models).</summary>
-    public IEnumerable<IModelSource> Sources => _opened.OfType<IModelSource>();
-
     /// <summary>The checkpoint in <paramref name="directory"/> (opened once).</summary>
     /// <exception cref="AdapterFormatException">The folder is an adapter, not a checkpoint.</exception>
     public Checkpoint Checkpoint(string directory)
