@@ -86,19 +86,31 @@ public static class SearchMethods
                 Check(s, "evo", "sigma0", "population", "merge_method", "layer_slices");
                 return CmaEsSearch.Evo(EvoSpaceOf(method, config), CmaEs(s, "evo", config.Seed));
             case "model_swarms":
-                Check(s, "model_swarms", "swarm_size", "inertia", "cognitive", "social", "repel", "step_length", "step_decay", "min_step_length", "max_iterations", "patience");
+                Check(s, "model_swarms", "swarm_size", "inertia", "cognitive", "social", "repel", "random_weights", "step_length", "step_decay", "min_step_length",
+                    "max_iterations", "patience", "restart", "restart_patience", "starting_velocity");
+                var official = new ModelSwarmsSettings();
                 var swarms = new ModelSwarmsSettings
                 {
                     SwarmSize = s.ContainsKey("swarm_size") ? (int)Number(s, "swarm_size", 0, "model_swarms") : null,
-                    Inertia = Number(s, "inertia", 0.4, "model_swarms"),
-                    Cognitive = Number(s, "cognitive", 0.3, "model_swarms"),
-                    Social = Number(s, "social", 0.4, "model_swarms"),
-                    Repel = Number(s, "repel", 0.3, "model_swarms"),
-                    StepLength = Number(s, "step_length", 1, "model_swarms"),
-                    StepDecay = Number(s, "step_decay", 0.95, "model_swarms"),
-                    MinimumStepLength = Number(s, "min_step_length", 0.1, "model_swarms"),
-                    MaxIterations = (int)Number(s, "max_iterations", 50, "model_swarms"),
-                    Patience = (int)Number(s, "patience", 10, "model_swarms"),
+                    Inertia = Number(s, "inertia", official.Inertia, "model_swarms"),
+                    Cognitive = Number(s, "cognitive", official.Cognitive, "model_swarms"),
+                    Social = Number(s, "social", official.Social, "model_swarms"),
+                    Repel = Number(s, "repel", official.Repel, "model_swarms"),
+                    RandomWeights = Flag(s, "random_weights", official.RandomWeights, "model_swarms"),
+                    StepLength = Number(s, "step_length", official.StepLength, "model_swarms"),
+                    StepDecay = Number(s, "step_decay", official.StepDecay, "model_swarms"),
+                    MinimumStepLength = Number(s, "min_step_length", official.MinimumStepLength, "model_swarms"),
+                    MaxIterations = (int)Number(s, "max_iterations", official.MaxIterations, "model_swarms"),
+                    Patience = (int)Number(s, "patience", official.Patience, "model_swarms"),
+                    RestartStrayParticles = Flag(s, "restart", official.RestartStrayParticles, "model_swarms"),
+                    RestartPatience = Number(s, "restart_patience", official.RestartPatience, "model_swarms"),
+                    StartingVelocity = Text(s, "starting_velocity", "random", "model_swarms") switch
+                    {
+                        "random" => ModelSwarmsStartingVelocity.Random,
+                        "zero" => ModelSwarmsStartingVelocity.Zero,
+                        "best" => ModelSwarmsStartingVelocity.Best,
+                        string other => throw new SearchConfigException($"model_swarms: unknown starting_velocity '{other}' (random, zero or best)."),
+                    },
                     Seed = config.Seed,
                 };
                 swarms.Validate();
