@@ -76,8 +76,7 @@ public static class SearchRun
         var optimization = taskFile.LoadOptimization();
         var test = taskFile.LoadTest(config.TestLimit);
         int budget = config.Budget ?? SearchMethods.DefaultBudget(config);
-        var members = SearchMethods.Members(config);
-        using var materializer = SwarmMaterializer.Open(members, SearchMethods.Granularity(config), config.Threads);
+        using var spaces = new MethodSpaces(config, runDirectory);
         using ICandidateScorer scorer = taskFile.Evaluator is { } evaluator
             ? new ExternalCandidateScorer(evaluator, Path.Combine(runDirectory, ".candidate"), cancellation)
             : CandidateScorer.Open(config.BaseModel, optimization, config.Threads);
@@ -87,20 +86,22 @@ public static class SearchRun
         for (int i = 0; i < config.Methods.Count; i++)
         {
             var method = config.Methods[i];
+            var materializer = spaces.Of(method);
             var search = SearchMethods.Create(method, config, materializer, budget);
             var evo = method.Kind == "evo" ? SearchMethods.EvoSpaceOf(method, config) : null;
-            string directory = i == 0 ? runDirectory : Path.Combine(runDirectory, "methods", method.Kind);
+            string directory = i == 0 ? runDirectory : Path.Combine(runDirectory, "methods", method.Name);
             var options = new SearchOptions
             {
                 Fitness = fitness,
                 RunDirectory = directory,
                 MaxEvaluations = budget,
-                Progress = Report(progress, search.Name, i, config.Methods.Count, budget),
+                Progress = Report(progress, method.Name, i, config.Methods.Count, budget),
                 Cancellation = cancellation,
             };
-            results.Add(SearchSession.Run(search, candidate => evo is null
+            var found = SearchSession.Run(search, candidate => evo is null
                 ? scorer.Score(materializer, candidate, optimization)
-                : ScoreEvo(evo, candidate.Values, scorer, optimization, runDirectory, config.Threads), options));
+                : ScoreEvo(evo, candidate.Values, scorer, optimization, runDirectory, config.Threads), options);
+            results.Add(found with { Method = method.Name });
         }
 
         // Evo scored its candidates through a scratch checkpoint.
@@ -112,7 +113,7 @@ public static class SearchRun
 
         // The held-out test split: only now, after every search has finished.
         string merged = Path.Combine(runDirectory, "merged");
-        var (testScores, kinds) = ScoreTestSplit(config, runDirectory, results, materializer, scorer, test, merged);
+        var (testScores, kinds) = ScoreTestSplit(config, runDirectory, results, spaces, scorer, test, merged);
         File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(testScores, new JsonSerializerOptions { WriteIndented = true }));
         var result = new SearchRunResult(runDirectory, results, testScores, kinds, merged);
         SearchReport.Write(result, config, budget);
@@ -121,7 +122,7 @@ public static class SearchRun
 
     /// <summary>Base, experts, baselines and each search's best on the test split; writes the first search's best to <paramref name="merged"/>.</summary>
     private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
-        SearchConfig config, string runDirectory, List<SearchResult> results, SwarmMaterializer materializer, ICandidateScorer scorer, TaskSet test, string merged)
+        SearchConfig config, string runDirectory, List<SearchResult> results, MethodSpaces spaces, ICandidateScorer scorer, TaskSet test, string merged)
     {
         var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -161,6 +162,7 @@ public static class SearchRun
             }
             else
             {
+                var materializer = spaces.Of(method);
                 if (i == 0)
                 {
                     materializer.WriteCheckpoint(best.Candidate, merged, overwrite: true);
@@ -204,7 +206,8 @@ public static class SearchRun
         return reference;
     }
 
-    private static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
+    /// <summary>The merge plan of data-free baseline <paramref name="method"/> (its <see cref="BaselineDefaults"/> when <paramref name="parameters"/> is empty).</summary>
+    internal static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
     {
         if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
         {
