@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
 
@@ -36,7 +37,10 @@ public sealed class ReferenceMergeTests
 
         using var actual = Checkpoint.Open(temp["out"]);
         using var expected = SafetensorsFile.Open(Path.Combine(FixtureRoot, "expected", name + ".safetensors"));
-        Assert.Equal(expected.Tensors.Select(t => t.Name).Order(), actual.Tensors.Select(t => t.Name).Order());
+        Assert.Equal(expected.Tensors.Select(t => t.Name), actual.Tensors.Select(t => t.Name)); // names and output order
+        var expectedConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(FixtureRoot, "expected", name + ".config.json")));
+        var actualConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(temp["out"], "config.json")));
+        Assert.True(JsonNode.DeepEquals(expectedConfig, actualConfig), $"{name}: config.json is {actualConfig}, reference {expectedConfig}");
         foreach (var want in expected.Tensors)
         {
             var got = actual.Info(want.Name);
