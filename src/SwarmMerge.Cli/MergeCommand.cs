@@ -135,7 +135,8 @@ internal static class MergeCommand
         {
             Console.WriteLine($"slices:       {slices.Count}, {plan.OutputLayers} layers out");
         }
-        Console.WriteLine($"tensors:      {merged} merged, {plan.Tensors.Count - merged} copied from {plan.Reference.Directory}");
+        var copiedFrom = plan.Tensors.Where(t => t.Job is null).Select(t => t.CopyFrom!.Directory).Distinct().ToList();
+        Console.WriteLine($"tensors:      {merged} merged, {plan.Tensors.Count - merged} copied{(copiedFrom.Count > 0 ? $" from {string.Join(", ", copiedFrom)}" : "")}");
         Console.WriteLine($"output:       {output} ({plan.OutputBytes / 1e6:F1} MB{(plan.OutputDType is { } d ? $", {d.TorchName()}" : "")}, ~{Math.Max(1, (int)Math.Ceiling(plan.OutputBytes / (double)maxShard))} shard(s))");
         Console.WriteLine($"tokenizer:    {plan.TokenizerSource}");
     }

@@ -278,6 +278,8 @@ public sealed class MergeConfigParserTests
                 parameters: {weight: 0.3}
               - model: b
                 layer_range: ["2", 6.0]
+              - model: d
+                layer_range: [false, " 4 "]
             parameters:
               t: [0, 1]
           - sources:
@@ -297,9 +299,10 @@ public sealed class MergeConfigParserTests
         Assert.Empty(config.Models);
         var slices = Assert.IsAssignableFrom<IReadOnlyList<OutputSlice>>(config.Slices);
         Assert.Equal(2, slices.Count);
-        Assert.Equal(["a", "b"], slices[0].Sources.Select(s => s.Model));
+        Assert.Equal(["a", "b", "d"], slices[0].Sources.Select(s => s.Model));
         Assert.Equal((0, 4), (slices[0].Sources[0].Start, slices[0].Sources[0].End));
         Assert.Equal((2, 6), (slices[0].Sources[1].Start, slices[0].Sources[1].End)); // pydantic ints: "2" and 6.0
+        Assert.Equal((0, 4), (slices[0].Sources[2].Start, slices[0].Sources[2].End)); // and false, " 4 "
         Assert.Equal(new ScalarSetting(0.3), slices[0].Sources[0].Parameters["weight"]);
         Assert.Empty(slices[0].Sources[1].Parameters);
         Assert.Equal([0.0, 1.0], Assert.IsType<GradientSetting>(slices[0].Parameters["t"]).Points);
@@ -322,7 +325,7 @@ public sealed class MergeConfigParserTests
     [InlineData("[-1, 2]", "0 <= first <= end")]
     [InlineData("[0]", "two layer numbers")]
     [InlineData("[0, 1.5]", "whole number")]
-    [InlineData("[0, true]", "whole number")]
+    [InlineData("[0, \"0x10\"]", "whole number")]
     public void Layer_range_must_be_two_ordered_layer_numbers(string range, string message)
     {
         var ex = Fails($"merge_method: linear\nslices:\n  - sources:\n      - model: a\n        layer_range: {range}\n");

@@ -126,10 +126,9 @@ public static class MergeConfigParser
             fields.TryGetValue("parameters", out var p) ? ParseParameters(p, source) : new Dictionary<string, ParameterSetting>());
     }
 
-    // pydantic's int: an integral number, also written as text ("8") or as a float (8.0).
+    // pydantic's int: an integral number, also written as text ("8"), as a float (8.0) or as a boolean (1).
     private static int LayerIndex(YamlNode node, string source) =>
-        node is YamlScalarNode scalar && MergekitScalar.Number(scalar) is double d && MergekitScalar.Resolve(scalar) is not bool
-            && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue
+        node is YamlScalarNode scalar && MergekitScalar.Number(scalar) is double d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue
             ? (int)d
             : throw new MergeConfigException($"{source}: line {node.Start.Line}: a layer number must be a whole number.");
 
