@@ -753,6 +753,11 @@ def main():
         json.dump(manifest, f, indent=2)
         f.write("\n")
 
+    print(f"wrote {len(manifest)} cases to {root} ({folder_summary(root)})")
+
+
+def folder_summary(root, limit=1_000_000):
+    """Total size (checked against `limit`: fixtures stay small) and a digest of every file under `root`."""
     total = 0
     digest = hashlib.sha256()
     for dirpath, _, files in sorted(os.walk(root)):
@@ -761,8 +766,8 @@ def main():
             total += os.path.getsize(p)
             with open(p, "rb") as f:
                 digest.update(os.path.relpath(p, root).encode() + b"\0" + f.read())
-    assert total < 1_000_000, total
-    print(f"wrote {len(manifest)} cases to {root} ({total} bytes, sha256 {digest.hexdigest()[:16]})")
+    assert total < limit, total
+    return f"{total} bytes, sha256 {digest.hexdigest()[:16]}"
 
 
 if __name__ == "__main__":

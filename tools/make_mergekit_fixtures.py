@@ -20,7 +20,6 @@ Layout written (the folder is deleted and rebuilt):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # leave no __pycache__ in tools/
 
 import merge_reference as ref  # noqa: E402
+from make_merge_fixtures import folder_summary  # noqa: E402
 from safetensors_io import from_f32, round_to_dtype, to_f32, write_config, write_safetensors  # noqa: E402
 
 FIXTURE_ROOT = os.path.normpath(os.path.join(HERE, "..", "tests", "SwarmMerge.Tests", "Fixtures", "mergekit"))
@@ -260,16 +260,7 @@ def main():
         json.dump(manifest, f, indent=2)
         f.write("\n")
 
-    total = 0
-    digest = hashlib.sha256()
-    for dirpath, _, files in sorted(os.walk(root)):
-        for fn in sorted(files):
-            p = os.path.join(dirpath, fn)
-            total += os.path.getsize(p)
-            with open(p, "rb") as f:
-                digest.update(os.path.relpath(p, root).encode() + b"\0" + f.read())
-    assert total < 1_000_000, total
-    print(f"wrote {len(manifest)} examples to {root} ({total} bytes, sha256 {digest.hexdigest()[:16]})")
+    print(f"wrote {len(manifest)} examples to {root} ({folder_summary(root)})")
 
 
 if __name__ == "__main__":
