@@ -346,6 +346,12 @@ public sealed class MergeConfigParserTests
     }
 
     [Fact]
+    public void An_empty_slices_list_counts_as_absent_as_in_mergekit()
+    {
+        Assert.Null(Parse("merge_method: linear\nmodels: [a]\nslices: []\n").Slices);
+    }
+
+    [Fact]
     public void Models_and_slices_together_are_an_error()
     {
         var ex = Fails("merge_method: linear\nmodels: [a]\nslices:\n  - sources: [{model: a, layer_range: [0, 1]}]\n");

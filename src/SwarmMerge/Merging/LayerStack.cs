@@ -11,16 +11,12 @@ internal sealed class LayerStack
 {
     private readonly List<string>[] _layers;
 
-    private LayerStack(string prefix, List<string>[] layers, IReadOnlyList<string> pre, IReadOnlyList<string> post)
+    private LayerStack(List<string>[] layers, IReadOnlyList<string> pre, IReadOnlyList<string> post)
     {
-        Prefix = prefix;
         _layers = layers;
         PreWeights = pre;
         PostWeights = post;
     }
-
-    /// <summary>The name prefix of the layers, e.g. <c>model.layers.</c>.</summary>
-    public string Prefix { get; }
 
     /// <summary>Number of layers (one more than the highest index).</summary>
     public int Count => _layers.Length;
@@ -66,7 +62,7 @@ internal sealed class LayerStack
         {
             throw new MergeConfigException($"'{model.Directory}' has no tensors for layer {missing} of {stackPrefix}0…{count - 1}.");
         }
-        return new LayerStack(stackPrefix, stack.Values.ToArray(), pre, post);
+        return new LayerStack(stack.Values.ToArray(), pre, post);
     }
 
     /// <summary><paramref name="name"/>, a tensor of a numbered layer, moved to layer <paramref name="index"/>.</summary>

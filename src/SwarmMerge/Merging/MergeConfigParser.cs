@@ -78,7 +78,7 @@ public static class MergeConfigParser
         {
             throw new MergeConfigException($"{source}: 'models' (or 'slices') must list at least one model.");
         }
-        return new MergeConfig(method, baseModel, models, parameters, dtype, outDtype, tokenizerSource) { Slices = slices, SourceText = yaml };
+        return new MergeConfig(method, baseModel, models, parameters, dtype, outDtype, tokenizerSource) { Slices = slices is { Count: > 0 } ? slices : null, SourceText = yaml };
     }
 
     private static List<OutputSlice> ParseSlices(YamlNode node, string source)

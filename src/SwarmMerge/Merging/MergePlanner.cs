@@ -11,7 +11,7 @@ public static class MergePlanner
         "gpt_neox.embed_in.weight", "embed_tokens.weight", "wte.weight",
     ];
 
-    internal static readonly IReadOnlyDictionary<string, ParameterSetting> NoParameters = new Dictionary<string, ParameterSetting>();
+    private static readonly IReadOnlyDictionary<string, ParameterSetting> NoParameters = new Dictionary<string, ParameterSetting>();
 
     private static readonly string[] VocabularyMatrixMarkers = ["embed_tokens", "wte", "word_embeddings", "shared", "embed_in", "embed_out", "lm_head"];
 
@@ -71,7 +71,7 @@ public static class MergePlanner
             var info = slot.Reference.Info(slot.ReferenceName);
             if (!info.DType.IsMergeable())
             {
-                tensors.Add(new PlannedTensor(new OutputTensor(slot.Name, info.DType, info.Shape), null, slot.Reference) { SourceName = slot.ReferenceName });
+                tensors.Add(new PlannedTensor(new OutputTensor(slot.Name, info.DType, info.Shape), null, slot.Reference) { SourceName = slot.ReferenceName == slot.Name ? null : slot.ReferenceName });
                 continue;
             }
             var inputs = slot.Inputs.Select(i => ResolveInput(i.Model, i.TensorName, info, warnings)).ToList();
