@@ -257,8 +257,7 @@ def coerce_parameters(params):
         if isinstance(v, dict):
             return {k: (walk(x) if k == "value" else x) for k, x in v.items()}
         if isinstance(v, list):
-            items = [walk(x) for x in v]
-            return items
+            return [walk(x) for x in v]
         return as_number(v)
 
     return {k: walk(v) for k, v in params.items()}
@@ -675,7 +674,7 @@ def _slices_slots(config, method, load):
             if not 0 <= first <= end <= _Stack(mdl).count:
                 raise ValueError(f"slices[{k}]: layer_range {src['layer_range']} outside {mdl.path}")
             sources.append((mdl, first, end, coerce_parameters(src.get("parameters")) or {}))
-        if len({first_end[1] - first_end[0] for first_end in [(s[1], s[2]) for s in sources]}) != 1:
+        if len({end - first for _, first, end, _ in sources}) != 1:
             raise ValueError(f"slices[{k}]: sources of different lengths")
         if len({s[0].path for s in sources}) != len(sources):
             raise ValueError(f"slices[{k}]: a model listed twice")
