@@ -40,7 +40,7 @@ internal sealed class SearchClusterOptions
             {
                 return run(null);
             }
-            using var scoring = new ClusterScoring(cluster, Console.Error);
+            using var scoring = new ClusterScoring(cluster, Console.Error, expectedWorkers: result.GetValue(Workers) ?? 1);
             return run(scoring);
         }
     }

@@ -17,7 +17,8 @@ namespace SwarmMerge.Cluster;
 /// </summary>
 /// <param name="cluster">The cluster to connect to.</param>
 /// <param name="log">Where workers joining, leaving and refusing are reported.</param>
-public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log) : IRemoteScoring, IDisposable
+/// <param name="expectedWorkers">Before the first generation, wait (at most the cluster's worker wait) until this many workers have joined, so that work is spread from the start.</param>
+public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int expectedWorkers = 1) : IRemoteScoring, IDisposable
 {
     private static readonly TimeSpan RefreshPeriod = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, Worker> _workers = new(StringComparer.Ordinal);
@@ -26,6 +27,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log) : IRem
     private readonly Dictionary<string, int> _evaluations = new(StringComparer.Ordinal);
     private (SearchConfig Config, WorkerJob Job)? _job;
     private IHost? _client;
+    private bool _waited;
 
     /// <summary>Candidates each worker scored, by worker name.</summary>
     public IReadOnlyDictionary<string, int> EvaluationsByWorker => _evaluations;
@@ -63,6 +65,12 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log) : IRem
         var refreshed = Stopwatch.StartNew();
         Stopwatch? alone = null;
         await RefreshAsync(client, job, cancellation);
+        for (var waiting = Stopwatch.StartNew(); !_waited && _workers.Count < expectedWorkers && waiting.Elapsed < cluster.WorkerWait;)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation);
+            await RefreshAsync(client, job, cancellation);
+        }
+        _waited = true;
         while (left > 0)
         {
             cancellation.ThrowIfCancellationRequested();

@@ -43,6 +43,10 @@ public sealed class InputFingerprint
             roles.Add(($"tasks/{Path.GetRelativePath(taskFolder, file).Replace('\\', '/')}", file));
         }
         roles.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        if (roles.FirstOrDefault(r => !File.Exists(r.Path)) is { Name: not null } missing)
+        {
+            throw new FileNotFoundException($"{missing.Name}: the file '{missing.Path}' does not exist.", missing.Path);
+        }
         var digests = new FileDigest[roles.Count];
         Parallel.For(0, roles.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
         {
