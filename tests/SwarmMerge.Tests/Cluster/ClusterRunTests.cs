@@ -65,8 +65,10 @@ public sealed partial class ClusterRunTests : IDisposable
     [Fact]
     public void A_worker_killed_mid_run_and_one_joining_mid_run_leave_the_result_unchanged()
     {
-        // An external evaluator that takes a while on the optimization split, so that the killed worker is scoring.
-        string script = "[ \"$2\" = optimization ] && sleep 0.3; h=$(sha256sum \"$1/model.safetensors\" | cut -c1-4); echo \"{\\\"words\\\": $((0x$h % 100))}\"";
+        // An external evaluator that takes a while on the optimization split, and marks each start with a file
+        // named by its worker's process id ($PPID), so that the test kills a worker while it is scoring.
+        string marks = Directory.CreateDirectory(_folder["marks"]).FullName;
+        string script = $"[ \"$2\" = optimization ] && touch {marks}/$PPID.$$ && sleep 0.4; h=$(sha256sum \"$1/model.safetensors\" | cut -c1-4); echo \"{{\\\"words\\\": $((0x$h % 100))}}\"";
         string config = Config("  - pso: {steps: 2, r: elementwise}\n",
             $"evaluator:\n  command: [sh, -c, '{script}', sh, '{{model}}', '{{split}}']\n  timeout_seconds: 30\ntasks:\n  - {{name: words, metric: accuracy}}\n");
         SearchRun.Start(config, _folder["single"]);
@@ -75,20 +77,32 @@ public sealed partial class ClusterRunTests : IDisposable
         {
             using var workers = LocalWorkers.Start(Launcher, config, _folder.Path, count: 2, threads: 1, cluster: null, _log);
             using var scoring = new ClusterScoring(workers.Cluster, _log, expectedWorkers: 2);
-            bool done = false;
-            var progress = new SynchronousProgress<SearchProgress>(p =>
+            Task? kill = null;
+            bool added = false;
+            var progress = new SynchronousProgress<SearchProgress>(_ =>
             {
-                if (!done)
+                // The second worker (not the first, which holds the localhost membership table) is killed as soon as it
+                // starts a new candidate; then, at the next evaluation, a third worker is started and waited for.
+                var victim = workers.Processes[1];
+                kill ??= Task.Run(() =>
                 {
-                    done = true;
-                    // The second worker (not the first, which holds the localhost membership table) is scoring a candidate now.
-                    workers.Processes[1].Kill();
-                    workers.Processes[1].WaitForExit();
+                    var seen = Directory.GetFiles(marks, $"{victim.Id}.*").ToHashSet();
+                    while (Directory.GetFiles(marks, $"{victim.Id}.*").All(seen.Contains))
+                    {
+                        Thread.Sleep(5);
+                    }
+                    victim.Kill();
+                    victim.WaitForExit();
+                });
+                if (kill.IsCompleted && !added)
+                {
+                    added = true;
                     workers.Add();
                 }
             });
             SearchRun.Start(config, _folder["cluster"], progress, remote: scoring);
 
+            Assert.True(kill!.IsCompletedSuccessfully && added);
             AssertSameRun(_folder["single"], _folder["cluster"]);
             Assert.True(scoring.Resent >= 1, "the killed worker's candidate was sent again");
             // The first worker and the one that joined mid-run scored candidates (the killed one may have finished none).
