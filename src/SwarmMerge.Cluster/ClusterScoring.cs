@@ -21,6 +21,9 @@ namespace SwarmMerge.Cluster;
 public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int expectedWorkers = 1) : IRemoteScoring, IDisposable
 {
     private static readonly TimeSpan RefreshPeriod = TimeSpan.FromSeconds(1);
+
+    // A worker answers a join at once (it does not wait for a candidate it is scoring), so a silent one is gone.
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, Worker> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
@@ -120,7 +123,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                     scored(index, new TimedOutcome(outcome, reply.Seconds));
                     continue;
                 }
-                var failure = call.IsCompletedSuccessfully ? null : call.Exception!.InnerException!;
+                var failure = call.IsCompletedSuccessfully ? null : call.Exception?.InnerException ?? new TimeoutException("the call was cancelled");
                 if (failure is not null && !IsClusterFailure(failure))
                 {
                     throw new InvalidOperationException($"Worker {worker.Name} failed on candidate ({candidates[index].Method}, step {candidates[index].Step}, member {candidates[index].Member}): {failure.Message}", failure);
@@ -168,7 +171,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 var grain = client.GetGrain<IEvaluationWorker>(key);
                 try
                 {
-                    return (key, grain, Reply: await grain.Join(job).WaitAsync(cluster.EvaluationTimeout, cancellation));
+                    return (key, grain, Reply: await grain.Join(job).WaitAsync(JoinTimeout, cancellation));
                 }
                 catch (Exception e) when (IsClusterFailure(e))
                 {
@@ -179,6 +182,8 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
         {
             if (reply is null)
             {
+                _lost.Add(key);
+                log.WriteLine($"cluster: the worker at {key} did not answer; it is not used.");
                 continue;
             }
             if (reply.Refusal is { } refusal)

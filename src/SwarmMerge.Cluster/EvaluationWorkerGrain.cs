@@ -2,8 +2,8 @@ namespace SwarmMerge.Cluster;
 
 /// <summary>
 /// A worker's evaluation grain: a thin handle on the worker's <see cref="WorkerModels"/>, which the process opened
-/// once. Scoring runs on the thread pool, not on Orleans' scheduler; calls are not reentrant, so a worker scores one
-/// candidate at a time and the next waits in the grain's queue.
+/// once. Scoring runs on the thread pool, not on Orleans' scheduler; evaluations are not reentrant, so a worker scores
+/// one candidate at a time and the next waits in the grain's queue. A join is answered at once, even mid-evaluation.
 /// </summary>
 /// <param name="models">The worker's models.</param>
 [WorkerSilo.Placement]

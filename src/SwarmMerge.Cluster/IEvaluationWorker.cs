@@ -7,7 +7,8 @@ namespace SwarmMerge.Cluster;
 /// </summary>
 public interface IEvaluationWorker : IGrainWithStringKey
 {
-    /// <summary>Checks the job's input fingerprint against the worker's files and prepares its spaces.</summary>
+    /// <summary>Checks the job's input fingerprint against the worker's files and prepares its spaces (answered even while the worker scores).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<JoinReply> Join(WorkerJob job);
 
     /// <summary>Scores one candidate of an accepted job on the optimization split.</summary>

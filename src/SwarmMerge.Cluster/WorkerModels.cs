@@ -19,7 +19,8 @@ public sealed class WorkerModels : IDisposable
     private readonly ICandidateScorer _scorer;
     private readonly string _scratch;
     private readonly Dictionary<string, (SwarmMaterializer Materializer, EvoSpace? Evo)> _jobs = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly Lock _jobsGate = new();
+    private readonly Lock _scoring = new();
 
     private WorkerModels(SearchConfig config, OptimizationTasks tasks, ICandidateScorer scorer, InputFingerprint fingerprint, string scratch)
     {
@@ -64,7 +65,7 @@ public sealed class WorkerModels : IDisposable
         {
             return new JoinReply(Name, Threads, $"worker {Name} refuses the job: {difference}.");
         }
-        lock (_gate)
+        lock (_jobsGate)
         {
             if (!_jobs.ContainsKey(job.Id))
             {
@@ -85,12 +86,16 @@ public sealed class WorkerModels : IDisposable
     /// <summary>Scores <paramref name="request"/>, after any candidate this worker is scoring.</summary>
     public EvaluationReply Evaluate(EvaluationRequest request)
     {
-        lock (_gate)
+        (SwarmMaterializer Materializer, EvoSpace? Evo) job;
+        lock (_jobsGate)
         {
-            if (!_jobs.TryGetValue(request.JobId, out var job))
+            if (!_jobs.TryGetValue(request.JobId, out job))
             {
                 return new EvaluationReply([], [], null, 0, $"worker {Name} has not accepted job {request.JobId}");
             }
+        }
+        lock (_scoring)
+        {
             var candidate = new Candidate(request.Method, request.Step, request.Member, request.Values) { Vector = request.Vector };
             long start = Stopwatch.GetTimestamp();
             var outcome = RunScoring.Score(_scorer, job.Materializer, request.Evo ? job.Evo : null, candidate, _tasks, Path.Combine(_scratch, "evo-candidate"), _config.Threads);

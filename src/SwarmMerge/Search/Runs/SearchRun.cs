@@ -116,8 +116,9 @@ public static class SearchRun
                 Progress = Report(progress, search.Name, i, config.Methods.Count, budget),
                 Cancellation = cancellation,
             };
-            var local = new SequentialScorer(candidate => RunScoring.Score(scorer, materializer, evo, candidate, optimization, evoCandidate, config.Threads));
-            results.Add(SearchSession.Run(search, remote?.For(config, method) ?? local, options));
+            var batch = remote?.For(config, method)
+                ?? new SequentialScorer(candidate => RunScoring.Score(scorer, materializer, evo, candidate, optimization, evoCandidate, config.Threads), options.Clock);
+            results.Add(SearchSession.Run(search, batch, options));
         }
 
         // Evo scored its candidates through a scratch checkpoint.
