@@ -61,6 +61,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
     private async Task ScoreAsync(SearchConfig config, bool evo, IReadOnlyList<Candidate> candidates, Action<int, TimedOutcome> scored, CancellationToken cancellation)
     {
         var job = JobFor(config);
+        string jobId = job.Id;
         var client = await ClientAsync(cancellation);
         var queue = new LinkedList<int>(Enumerable.Range(0, candidates.Count));
         var busy = new Dictionary<Worker, (Task<EvaluationReply> Call, int Index)>();
@@ -95,7 +96,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 }
                 queue.RemoveFirst();
                 var candidate = candidates[next.Value];
-                busy[worker] = (worker.Grain.Evaluate(new EvaluationRequest(job.Id, evo, candidate.Method, candidate.Step, candidate.Member, candidate.Values, candidate.Vector)), next.Value);
+                busy[worker] = (worker.Grain.Evaluate(new EvaluationRequest(jobId, evo, candidate.Method, candidate.Step, candidate.Member, candidate.Values, candidate.Vector)), next.Value);
             }
             if (busy.Count == 0)
             {
