@@ -40,7 +40,12 @@ public static class SearchRun
 
     /// <summary>Starts a run of <paramref name="configPath"/> in the new (or empty) folder <paramref name="runDirectory"/>.</summary>
     /// <exception cref="SearchConfigException">The folder already holds a run (resume it instead) or the config is invalid.</exception>
-    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="configPath">The search config.</param>
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="progress">Told of every evaluation.</param>
+    /// <param name="cancellation">Stops the run between evaluations (it can be resumed).</param>
+    /// <param name="remote">Scores the searches' candidates elsewhere (on a cluster's workers); null: in this process.</param>
+    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default, IRemoteScoring? remote = null)
     {
         runDirectory = Path.GetFullPath(runDirectory);
         if (File.Exists(Path.Combine(runDirectory, ConfigFileName)))
@@ -51,11 +56,23 @@ public static class SearchRun
         Directory.CreateDirectory(runDirectory);
         File.Copy(configPath, Path.Combine(runDirectory, ConfigFileName));
         File.WriteAllText(Path.Combine(runDirectory, RunInfoFileName), new JsonObject { ["working_directory"] = Environment.CurrentDirectory }.ToJsonString());
-        return Execute(config, runDirectory, progress, cancellation);
+        return Execute(config, runDirectory, progress, cancellation, remote);
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> with the config it was started with.</summary>
-    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="progress">Told of every evaluation.</param>
+    /// <param name="cancellation">Stops the run between evaluations (it can be resumed).</param>
+    /// <param name="remote">Scores the searches' candidates elsewhere (on a cluster's workers); null: in this process.</param>
+    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default, IRemoteScoring? remote = null)
+    {
+        var (configPath, workingDirectory) = Origin(runDirectory);
+        return Execute(SearchConfigParser.Load(configPath, workingDirectory), Path.GetFullPath(runDirectory), progress, cancellation, remote);
+    }
+
+    /// <summary>The config copy in the run folder <paramref name="runDirectory"/>, and the working directory its paths resolve against.</summary>
+    /// <exception cref="SearchConfigException">The folder holds no search run.</exception>
+    public static (string ConfigPath, string WorkingDirectory) Origin(string runDirectory)
     {
         runDirectory = Path.GetFullPath(runDirectory);
         string configPath = Path.Combine(runDirectory, ConfigFileName);
@@ -66,23 +83,24 @@ public static class SearchRun
         }
         string workingDirectory = JsonNode.Parse(File.ReadAllText(infoPath))?["working_directory"]?.GetValue<string>()
             ?? throw new SearchConfigException($"{infoPath}: no working_directory.");
-        return Execute(SearchConfigParser.Load(configPath, workingDirectory), runDirectory, progress, cancellation);
+        return (configPath, workingDirectory);
     }
 
     /// <summary>Runs <paramref name="config"/> in <paramref name="runDirectory"/> (resuming what is there).</summary>
-    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation)
+    /// <remarks>With <paramref name="remote"/>, only the searches' optimization-split candidates go elsewhere: the expert
+    /// reference of the normalized fitness, the baselines and the test split are scored here, after the searches.</remarks>
+    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote = null)
     {
         var taskFile = TaskFile.Load(config.Tasks);
         var optimization = taskFile.LoadOptimization();
         var test = taskFile.LoadTest(config.TestLimit);
         int budget = config.Budget ?? SearchMethods.DefaultBudget(config);
         using var spaces = new MethodSpaces(config, runDirectory);
-        using ICandidateScorer scorer = taskFile.Evaluator is { } evaluator
-            ? new ExternalCandidateScorer(evaluator, Path.Combine(runDirectory, ".candidate"), cancellation)
-            : CandidateScorer.Open(config.BaseModel, optimization, config.Threads);
+        using var scorer = RunScoring.OpenScorer(taskFile, config.BaseModel, optimization, Path.Combine(runDirectory, ".candidate"), config.Threads, cancellation);
         var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, scorer, optimization) : null);
 
         var results = new List<SearchResult>();
+        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         for (int i = 0; i < config.Methods.Count; i++)
         {
             var method = config.Methods[i];
@@ -98,14 +116,12 @@ public static class SearchRun
                 Progress = Report(progress, method.Name, i, config.Methods.Count, budget),
                 Cancellation = cancellation,
             };
-            var found = SearchSession.Run(search, candidate => evo is null
-                ? scorer.Score(materializer, candidate, optimization)
-                : ScoreEvo(evo, candidate.Values, scorer, optimization, runDirectory, config.Threads), options);
-            results.Add(found with { Method = method.Name });
+            var batch = remote?.For(config, method, materializer)
+                ?? new SequentialScorer(candidate => RunScoring.Score(scorer, materializer, evo, candidate, optimization, evoCandidate, config.Threads), options.Clock);
+            results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name });
         }
 
         // Evo scored its candidates through a scratch checkpoint.
-        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         if (Directory.Exists(evoCandidate))
         {
             Directory.Delete(evoCandidate, recursive: true);
@@ -173,20 +189,6 @@ public static class SearchRun
         return (testScores, kinds);
     }
 
-    private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, ICandidateScorer scorer, TaskSet tasks, string runDirectory, int threads)
-    {
-        string folder = Path.Combine(runDirectory, ".evo-candidate");
-        try
-        {
-            space.WriteCheckpoint(point, folder, new MergeOptions { Overwrite = true, Threads = threads });
-            return scorer.Score(folder, tasks);
-        }
-        catch (Exception e) when (e is MergeConfigException or IOException)
-        {
-            return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
     /// <summary>Each task's reference for the normalized mean: the best expert's optimization-split score on it.</summary>
     private static Dictionary<string, double> ExpertReference(SearchConfig config, ICandidateScorer scorer, TaskSet optimization)
     {
@@ -207,7 +209,7 @@ public static class SearchRun
     }
 
     /// <summary>The merge plan of data-free baseline <paramref name="method"/> (its <see cref="BaselineDefaults"/> when <paramref name="parameters"/> is empty).</summary>
-    internal static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
+    public static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
     {
         if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
         {
