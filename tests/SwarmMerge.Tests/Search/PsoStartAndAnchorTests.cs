@@ -55,6 +55,27 @@ public sealed class PsoStartAndAnchorTests
     }
 
     [Fact]
+    public void R_per_coefficient_moves_each_task_vector_weight_on_its_own_and_keeps_particles_affine()
+    {
+        var space = new CoefficientSpace(memberCount: 5, groupCount: 2);
+        double[] optimum = [-1.4, 0.9, 0.2, 0.6, 0.7, -0.8, 0.3, 0.5, 0.4, 0.6];
+        var records = Records(new PsoSearch(space, new PsoSettings { Steps = 6, Seed = 2, RandomMode = PsoRandomMode.Coefficient }), SearchTestKit.Quadratic(optimum));
+        Assert.True(SearchTestKit.WorstAffineError(space, records) < 1e-12);
+        // Scalar r moves a particle along (gbest − x) only: its step-1 move is parallel to gbest − x. Per
+        // coefficient, the task-vector weights move by different fractions of their distances.
+        var first = records.Where(r => r.Step == 0).ToList();
+        var leader = first.MaxBy(r => r.Fitness!.Value)!;
+        var moved = records.Where(r => r.Step == 1 && r.Member != leader.Member).ToList();
+        Assert.Contains(moved, r =>
+        {
+            var from = first[r.Member].Values;
+            var ratios = Enumerable.Range(1, 4).Where(j => Math.Abs(leader.Values[j] - from[j]) > 1e-9)
+                .Select(j => (r.Values[j] - from[j]) / (leader.Values[j] - from[j])).ToList();
+            return ratios.Max() - ratios.Min() > 1e-3;
+        });
+    }
+
+    [Fact]
     public void An_anchor_member_materializes_as_its_checkpoint_and_mixes_linearly_with_the_others()
     {
         using var folder = new TestModels.TempFolder();

@@ -5,12 +5,13 @@ using SwarmMerge.Search;
 namespace SwarmMerge.Search.Methods;
 
 /// <summary>
-/// PSO-Merging in coefficient space (<see cref="PsoRandomMode.Scalar"/>). Each particle starts at a point given
-/// as one weight per member, the same in every coefficient group: by default (the paper) the members themselves
-/// (base, experts, sparsified experts), each at its own corner. r₁ and r₂ are drawn per particle, step and
-/// coefficient group (per particle and step only during the first <see cref="PsoSettings.TiedSteps"/> steps,
-/// when every group moves alike), so every particle stays an affine combination of the members (each group's
-/// coefficients sum to 1). The result is the global best ever seen. For r per parameter see
+/// PSO-Merging in coefficient space (<see cref="PsoRandomMode.Scalar"/> or <see cref="PsoRandomMode.Coefficient"/>).
+/// Each particle starts at a point given as one weight per member, the same in every coefficient group: by default
+/// (the paper) the members themselves (base, experts, sparsified experts), each at its own corner. r₁ and r₂ are
+/// drawn per particle, step and coefficient group, or also per coefficient (then the base's coefficient moves by
+/// minus the others' moves); during the first <see cref="PsoSettings.TiedSteps"/> steps every group uses the same
+/// draws, so groups that start alike move alike. Every particle stays an affine combination of the members (each
+/// group's coefficients sum to 1). The result is the global best ever seen. For r per parameter see
 /// <see cref="ElementwisePsoSearch"/>; <see cref="Create"/> picks by <see cref="PsoSettings.RandomMode"/>.
 /// </summary>
 public sealed class PsoSearch : ISearch
@@ -26,9 +27,9 @@ public sealed class PsoSearch : ISearch
     public PsoSearch(CoefficientSpace space, PsoSettings settings, IReadOnlyList<double[]>? start = null)
     {
         settings.Validate();
-        if (settings.RandomMode != PsoRandomMode.Scalar)
+        if (settings.RandomMode == PsoRandomMode.Elementwise)
         {
-            throw new ArgumentException("Coefficient-space PSO draws r per coefficient group; for r per parameter use ElementwisePsoSearch (or PsoSearch.Create).", nameof(settings));
+            throw new ArgumentException("Coefficient-space PSO draws r per coefficient group or per coefficient; for r per parameter use ElementwisePsoSearch (or PsoSearch.Create).", nameof(settings));
         }
         _space = space;
         _settings = settings;
@@ -49,7 +50,7 @@ public sealed class PsoSearch : ISearch
 
     /// <summary>The PSO the settings ask for: coefficient space for scalar r, full vectors for elementwise r.</summary>
     public static ISearch Create(SwarmMaterializer materializer, PsoSettings settings, IReadOnlyList<double[]>? start = null) =>
-        settings.RandomMode == PsoRandomMode.Scalar ? new PsoSearch(materializer.Space, settings, start) : new ElementwisePsoSearch(materializer, settings, start);
+        settings.RandomMode == PsoRandomMode.Elementwise ? new ElementwisePsoSearch(materializer, settings, start) : new PsoSearch(materializer.Space, settings, start);
 
     /// <inheritdoc />
     public string Name => "pso";
@@ -90,12 +91,13 @@ public sealed class PsoSearch : ISearch
             {
                 var position = (double[])x[p].Clone();
                 bool tied = step <= _settings.TiedSteps;
-                double r1 = 0, r2 = 0;
+                var r1 = new double[members];
+                var r2 = new double[members];
                 for (int g = 0; g < groups; g++)
                 {
                     if (!tied || g == 0)
                     {
-                        (r1, r2) = (random.NextDouble(), random.NextDouble());
+                        Draw(r1, r2, random);
                     }
                     var row = new Range(g * members, (g + 1) * members);
                     Move(position.AsSpan(row), v[p].AsSpan(row), best[p].AsSpan(row), global.AsSpan(row), r1, r2);
@@ -122,13 +124,38 @@ public sealed class PsoSearch : ISearch
         return "steps";
     }
 
-    // One group of one particle: v ← w·v + c₁·r₁·(pbest − x) + c₂·r₂·(gbest − x), clamped; x ← x + v.
-    private void Move(Span<double> position, Span<double> velocity, ReadOnlySpan<double> personal, ReadOnlySpan<double> global, double r1, double r2)
+    // One group's draws: a single r₁, r₂ for every coefficient (scalar), or one per coefficient but the base's.
+    private void Draw(double[] r1, double[] r2, SearchRandom random)
     {
-        double largest = 0;
+        if (_settings.RandomMode == PsoRandomMode.Scalar)
+        {
+            Array.Fill(r1, random.NextDouble());
+            Array.Fill(r2, random.NextDouble());
+            return;
+        }
+        for (int j = 1; j < r1.Length; j++)
+        {
+            (r1[j], r2[j]) = (random.NextDouble(), random.NextDouble());
+        }
+    }
+
+    // One group of one particle: v ← w·v + c₁·r₁·(pbest − x) + c₂·r₂·(gbest − x), clamped; x ← x + v. With r per
+    // coefficient, the base's velocity is minus the others' sum, so the group's coefficients keep summing to 1.
+    private void Move(Span<double> position, Span<double> velocity, ReadOnlySpan<double> personal, ReadOnlySpan<double> global, double[] r1, double[] r2)
+    {
+        double largest = 0, others = 0;
+        int first = _settings.RandomMode == PsoRandomMode.Coefficient ? 1 : 0;
+        for (int j = first; j < position.Length; j++)
+        {
+            velocity[j] = _settings.Inertia * velocity[j] + _settings.Cognitive * r1[j] * (personal[j] - position[j]) + _settings.Social * r2[j] * (global[j] - position[j]);
+            others += velocity[j];
+        }
+        if (first == 1)
+        {
+            velocity[0] = -others;
+        }
         for (int j = 0; j < position.Length; j++)
         {
-            velocity[j] = _settings.Inertia * velocity[j] + _settings.Cognitive * r1 * (personal[j] - position[j]) + _settings.Social * r2 * (global[j] - position[j]);
             largest = Math.Max(largest, Math.Abs(velocity[j]));
         }
         if (_settings.VelocityClamp is { } clamp && largest > clamp)

@@ -64,8 +64,9 @@ public static class SearchMethods
             RandomMode = Text(s, "r", "scalar", name) switch
             {
                 "scalar" => PsoRandomMode.Scalar,
+                "coefficient" => PsoRandomMode.Coefficient,
                 "elementwise" => PsoRandomMode.Elementwise,
-                string other => throw new SearchConfigException($"{name}: unknown r '{other}' (scalar or elementwise)."),
+                string other => throw new SearchConfigException($"{name}: unknown r '{other}' (scalar, coefficient or elementwise)."),
             },
             InitialVelocity = Text(s, "initial_velocity", "zero", name) switch
             {
