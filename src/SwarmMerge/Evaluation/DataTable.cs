@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Evaluation;
 
@@ -35,7 +36,7 @@ public sealed class DataTable
         {
             throw new TaskDataException($"{path}: data file not found.");
         }
-        string text = File.ReadAllText(path, Encoding.UTF8).TrimStart('\uFEFF');
+        string text = InputFiles.ReadAllText(path);
         var table = System.IO.Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".jsonl" or ".ndjson" => JsonLines(path, text),
@@ -72,7 +73,7 @@ public sealed class DataTable
             }
             catch (JsonException e)
             {
-                throw new TaskDataException($"{path}:{number}: not valid JSON ({e.Message}).");
+                throw new TaskDataException($"{path}:{number}: not valid JSON ({JsonErrors.Describe(e, withLine: false)}).");
             }
             if (element.ValueKind != JsonValueKind.Object)
             {

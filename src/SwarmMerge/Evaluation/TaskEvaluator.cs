@@ -111,8 +111,9 @@ public static partial class TaskEvaluator
 
     private static List<string> References(LoadedTask task) => task.Rows.Select(r => r[task.Spec.LabelColumn!].Trim()).ToList();
 
+    // Generated answers are compared with the reference text as written: trimming is part of `normalize`, on both sides.
     private static List<string> TargetTexts(LoadedTask task) =>
-        task.Spec.Target is { } target ? task.Rows.Select(target.Render).ToList() : References(task);
+        task.Rows.Select(row => task.Spec.Target is { } target ? target.Render(row) : row[task.Spec.LabelColumn!]).ToList();
 
     private static double ParseNumber(string text)
     {
