@@ -1,4 +1,5 @@
 using System.Globalization;
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -24,7 +25,7 @@ public static class MergeConfigParser
         {
             throw new MergeConfigException($"Config file '{path}' does not exist.");
         }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFiles.ReadAllText(path), path);
     }
 
     /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
@@ -134,7 +135,7 @@ public static class MergeConfigParser
         }
         foreach (var (keyNode, value) in mapping.Children)
         {
-            result[Text(keyNode, source)] = ParseSetting(value, source);
+            result[Text(keyNode, source)] = ParseSetting(value, source) with { Location = $"{source}: line {keyNode.Start.Line}" };
         }
         return result;
     }

@@ -72,9 +72,9 @@ public static class MergePlanner
         method.ValidateModelCount(entries.Count);
         var reference = baseModel ?? entries[0].Checkpoint;
 
-        TensorDType? outputDType = ParseDType(config.OutDType, "out_dtype") ?? ParseDType(config.DType, "dtype");
+        TensorDType? dtype = ParseDType(config.DType, "dtype"), outputDType = ParseDType(config.OutDType, "out_dtype") ?? dtype;
         var warnings = new List<string>();
-        WarnUnusedParameters(config, method, warnings);
+        CheckParameterNames(config, method);
 
         var positions = new LayerPosition(reference.Tensors.Select(t => t.Name));
         var tensors = new List<PlannedTensor>();
@@ -110,6 +110,10 @@ public static class MergePlanner
             "union" => throw new MergeConfigException("tokenizer_source: 'union' (merging vocabularies) is not supported; use 'base' or a model folder."),
             var path => Open(path, "tokenizer_source").Directory,
         };
+        foreach (string name in MergeExecutor.SupportFiles.Where(name => File.Exists(Path.Combine(tokenizerSource, name))))
+        {
+            InputFiles.RequireRegularFile(Path.Combine(tokenizerSource, name)); // copied into the output at the end
+        }
         return new MergePlan(config, method, reference, baseModel, entries.Select(e => e.Checkpoint).ToList(), tensors, warnings,
             tokenizerSource, outputDType, opened.Values.ToList());
     }
@@ -141,16 +145,16 @@ public static class MergePlanner
             ?? throw new MergeConfigException($"Missing required parameter '{definition.Name}'{(model is null ? "" : $" of model '{model}'")} for tensor '{tensor}'.");
     }
 
-    private static void WarnUnusedParameters(MergeConfig config, IMergeMethod method, List<string> warnings)
+    private static void CheckParameterNames(MergeConfig config, IMergeMethod method)
     {
         var known = method.Parameters.Concat(method.ModelParameters).Select(d => d.Name).ToHashSet();
-        var given = config.Parameters.Keys.Select(k => (k, "parameters"))
-            .Concat(config.Models.SelectMany(m => m.Parameters.Keys.Select(k => (k, $"model '{m.Model}'"))));
-        foreach (var (name, where) in given.Distinct())
+        var given = config.Parameters.Select(p => (p.Key, p.Value, Where: "parameters"))
+            .Concat(config.Models.SelectMany(m => m.Parameters.Select(p => (p.Key, p.Value, Where: $"model '{m.Model}'"))));
+        foreach (var (name, setting, where) in given)
         {
             if (!known.Contains(name))
             {
-                warnings.Add($"{where}: parameter '{name}' is not used by merge_method '{method.Name}' (it reads: {string.Join(", ", known.Order())}).");
+                throw new MergeConfigException($"{setting.Location ?? where}: unknown parameter '{name}' for merge_method '{method.Name}' (it reads: {string.Join(", ", known.Order())}).");
             }
         }
     }
