@@ -1,5 +1,6 @@
 using System.Globalization;
 using SwarmMerge.Evaluation;
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -24,7 +25,7 @@ public static class SearchConfigParser
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(File.ReadAllText(path)));
+            stream.Load(new StringReader(InputFiles.ReadAllText(path)));
         }
         catch (YamlException e)
         {
@@ -37,7 +38,7 @@ public static class SearchConfigParser
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            string key = Scalar(keyNode, path, "key");
             if (!Keys.Contains(key))
             {
                 throw new SearchConfigException($"{path}: line {keyNode.Start.Line}: unknown key '{key}' (known: {string.Join(", ", Keys)}).");
@@ -64,6 +65,7 @@ public static class SearchConfigParser
         };
         return new SearchConfig
         {
+            Source = Path.GetFullPath(path),
             BaseModel = Resolve(Required("base_model")),
             Experts = experts,
             Tasks = Resolve(Required("tasks")),

@@ -18,14 +18,14 @@ public sealed class CandidateScorer : ICandidateScorer
 
     /// <summary>Opens the engine on <paramref name="baseModel"/> (its config, tokenizer and weights).</summary>
     /// <exception cref="NotSupportedException">A task is scored by a classification head (not yet supported in searches).</exception>
-    public static CandidateScorer Open(string baseModel, TaskSet tasks, int threads)
+    public static CandidateScorer Open(string baseModel, TaskSet tasks, int threads, CancellationToken cancellation = default)
     {
         var head = tasks.Tasks.FirstOrDefault(t => t.Spec.UsesHead);
         if (head is not null)
         {
             throw new NotSupportedException($"Task '{head.Spec.Name}' is scored by a classification head (head_from); searches support prompt-scored tasks (decoders, T5) only so far.");
         }
-        var model = EvaluationModel.Open(baseModel, new Inference.InferenceOptions { Threads = threads });
+        var model = EvaluationModel.Open(baseModel, new Inference.InferenceOptions { Threads = threads, Cancellation = cancellation });
         if (model.Text is null)
         {
             model.Dispose();

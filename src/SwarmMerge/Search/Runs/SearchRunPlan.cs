@@ -1,0 +1,134 @@
+using SwarmMerge.Evaluation;
+using SwarmMerge.IO;
+using SwarmMerge.Merging;
+using SwarmMerge.Search.Scoring;
+using SwarmMerge.Search.Space;
+
+namespace SwarmMerge.Search.Runs;
+
+/// <summary>
+/// Everything a search run needs, opened and checked before the run folder is made or anything is scored: the run
+/// folder is not an input; the task file and both splits' data (the test rows are checked, then dropped: only the
+/// report reads them, after the searches); every checkpoint's headers and every expert's shapes against the base;
+/// the engine on the base (its config.json, tokenizer and weights); every search's settings; every baseline's merge
+/// plan; and, when resuming, each search's state and log. A mistake fails here, in seconds, and costs nothing.
+/// </summary>
+internal sealed class SearchRunPlan : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    private SearchRunPlan(SearchConfig config, string runDirectory)
+    {
+        Config = config;
+        RunDirectory = runDirectory;
+    }
+
+    /// <summary>The run's config.</summary>
+    public SearchConfig Config { get; }
+
+    /// <summary>The run folder (absolute).</summary>
+    public string RunDirectory { get; }
+
+    /// <summary>The task file.</summary>
+    public TaskFile TaskFile { get; private set; } = null!;
+
+    /// <summary>The optimization split: all the searches see.</summary>
+    public OptimizationTasks Optimization { get; private set; } = null!;
+
+    /// <summary>Evaluations per search.</summary>
+    public int Budget { get; private set; }
+
+    /// <summary>The coefficient space's checkpoints.</summary>
+    public SwarmMaterializer Materializer { get; private set; } = null!;
+
+    /// <summary>How candidates and checkpoints are scored.</summary>
+    public ICandidateScorer Scorer { get; private set; } = null!;
+
+    /// <summary>Each search of the config, in order, with its folder and (for <c>evo</c>) its merge-parameter space.</summary>
+    public IReadOnlyList<(SearchMethodConfig Method, ISearch Search, EvoSpace? Evo, string Directory)> Searches { get; private set; } = [];
+
+    /// <summary>Opens and checks everything <paramref name="config"/> needs for a run in <paramref name="runDirectory"/>; writes nothing.</summary>
+    /// <exception cref="SearchConfigException">A setting, baseline or the run folder is wrong; other input errors keep their own types.</exception>
+    public static SearchRunPlan Open(SearchConfig config, string runDirectory, CancellationToken cancellation)
+    {
+        var plan = new SearchRunPlan(config, Path.GetFullPath(runDirectory));
+        try
+        {
+            plan.Check(cancellation);
+            return plan;
+        }
+        catch
+        {
+            plan.Dispose();
+            throw;
+        }
+    }
+
+    private void Check(CancellationToken cancellation)
+    {
+        OutputPaths.CheckOutsideInputs(RunDirectory, Config.Experts.Select(e => (e, "models")).Prepend((Config.BaseModel, "base_model")));
+        TaskFile = TaskFile.Load(Config.Tasks);
+        Optimization = TaskFile.LoadOptimization();
+        TaskFile.CheckTest(Config.TestLimit);
+        Budget = Config.Budget ?? InConfig(() => SearchMethods.DefaultBudget(Config));
+        var members = InConfig(() => SearchMethods.Members(Config));
+        Materializer = Own(SwarmMaterializer.Open(members, InConfig(() => SearchMethods.Granularity(Config)), Config.Threads));
+        foreach (var (method, parameters) in Config.Baselines)
+        {
+            InConfig(() => SearchRun.BaselinePlan(Config, method, parameters)).Dispose();
+        }
+        var searches = new List<(SearchMethodConfig, ISearch, EvoSpace?, string)>();
+        for (int i = 0; i < Config.Methods.Count; i++)
+        {
+            var method = Config.Methods[i];
+            var search = InConfig(() => SearchMethods.Create(method, Config, Materializer, Budget));
+            var evo = method.Kind == "evo" ? InConfig(() => SearchMethods.EvoSpaceOf(method, Config)) : null;
+            if (evo is not null)
+            {
+                using var _ = InConfig(() => MergePlanner.Create(evo.ToMergeConfig(evo.Initial()), Environment.CurrentDirectory));
+            }
+            string directory = i == 0 ? RunDirectory : Path.Combine(RunDirectory, "methods", method.Kind);
+            CheckResumable(directory);
+            searches.Add((method, search, evo, directory));
+        }
+        Searches = searches;
+        Scorer = Own<ICandidateScorer>(TaskFile.Evaluator is { } evaluator
+            ? new ExternalCandidateScorer(evaluator, Path.Combine(RunDirectory, SearchRun.CandidateFolder), cancellation)
+            : CandidateScorer.Open(Config.BaseModel, Optimization, Config.Threads, cancellation));
+    }
+
+    /// <summary>A resumed search's state and log must be readable: a corrupt one fails now, not after the other searches ran.</summary>
+    private static void CheckResumable(string directory)
+    {
+        SearchState.Load(directory);
+        EvaluationLog.Read(Path.Combine(directory, EvaluationLog.FileName));
+    }
+
+    /// <summary>Runs a step that reads the config's settings, naming the config file in its error.</summary>
+    private T InConfig<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when (e is SearchConfigException or MergeConfigException)
+        {
+            throw new SearchConfigException(Config.Source is null ? e.Message : $"{Config.Source}: {e.Message}");
+        }
+    }
+
+    private T Own<T>(T resource) where T : IDisposable
+    {
+        _owned.Add(resource);
+        return resource;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+    }
+}
