@@ -31,7 +31,7 @@ internal static class CliHarness
     {
         Assert.True(result.Code == code, $"exit {result.Code}, expected {code}: {result.Error}");
         Assert.StartsWith("error: ", result.Error.TrimStart());
-        Assert.Contains(fragment, result.Error);
+        Assert.True(result.Error.Contains(fragment, StringComparison.Ordinal), $"'{fragment}' is not in: {result.Error}");
         Assert.DoesNotContain("   at ", result.Error);
     }
 }

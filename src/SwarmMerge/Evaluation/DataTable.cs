@@ -32,7 +32,7 @@ public sealed class DataTable
     public static DataTable Load(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new TaskDataException($"{path}: data file not found.");
         }

@@ -37,7 +37,7 @@ public sealed class TaskFile
     public static TaskFile Load(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new TaskDataException($"Task file '{path}' does not exist.");
         }

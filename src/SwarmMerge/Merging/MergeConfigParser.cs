@@ -21,7 +21,7 @@ public static class MergeConfigParser
     /// <summary>Reads the config file at <paramref name="path"/>.</summary>
     public static MergeConfig Load(string path)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new MergeConfigException($"Config file '{path}' does not exist.");
         }

@@ -18,7 +18,7 @@ public static class SearchConfigParser
     /// <exception cref="SearchConfigException">The file is missing or invalid.</exception>
     public static SearchConfig Load(string path, string workingDirectory)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new SearchConfigException($"Search config '{path}' does not exist.");
         }
