@@ -126,7 +126,7 @@ internal static class SearchStudies
         {
             var curves = runs.Select(run =>
             {
-                string folder = i == 0 ? run.Directory : Path.Combine(run.Directory, "methods", config.Methods[i].Kind);
+                string folder = i == 0 ? run.Directory : Path.Combine(run.Directory, "methods", config.Methods[i].Name);
                 double best = double.NegativeInfinity;
                 return EvaluationLog.Read(Path.Combine(folder, EvaluationLog.FileName)).Select(r => best = Math.Max(best, r.Fitness ?? double.NegativeInfinity)).ToArray();
             }).ToList();

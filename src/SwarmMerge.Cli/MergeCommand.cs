@@ -4,27 +4,74 @@ using SwarmMerge.Merging;
 
 namespace SwarmMerge.Cli;
 
-/// <summary><c>swarmmerge merge CONFIG.yml --out DIR</c>: runs a mergekit-style merge.</summary>
+/// <summary><c>swarmmerge merge CONFIG.yml OUT</c> (or <c>--out OUT</c>): runs a mergekit-style merge.</summary>
 internal static class MergeCommand
 {
+    // mergekit-yaml flags that have nothing to do here, each with the reason printed when it is given.
+    private static readonly (string Flag, string Reason)[] IgnoredMergekitFlags =
+    [
+        ("--cuda", "SwarmMerge merges on the CPU (streamed, multi-threaded); there is no GPU path to turn on"),
+        ("--lazy-unpickle", "SwarmMerge reads only safetensors, memory-mapped; it never unpickles"),
+        ("--allow-crimes", "SwarmMerge checks tensor names and shapes, not architecture names, so there is nothing to allow"),
+        ("--low-cpu-memory", "SwarmMerge streams tensor by tensor and keeps no results in memory; there is no accelerator to move them to"),
+    ];
+
     public static Command Create()
     {
-        var config = new Argument<FileInfo>("config") { Description = "mergekit-style YAML file (merge_method, base_model, models, parameters, dtype, out_dtype, tokenizer_source)." };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder (written atomically).", Required = true };
-        var shardSize = new Option<string>("--out-shard-size") { Description = "Largest shard, e.g. 500M, 5G (decimal units; Ki/Mi/Gi binary).", DefaultValueFactory = _ => "5G" };
-        shardSize.Validators.Add(result => SizeError(result));
-        var threads = NumberOptions.Create("--threads", "Worker threads.", 1, () => Environment.ProcessorCount);
-        var seed = NumberOptions.Create("--seed", "Seed of the random methods (dare_*, della*); the same seed gives identical bytes.", 0UL, () => 0UL);
+        var config = new Argument<FileInfo>("config") { Description = "mergekit-style YAML file (merge_method, base_model, models or slices, parameters, dtype, out_dtype, tokenizer_source)." };
+        var outPath = new Argument<DirectoryInfo?>("out_path") { Description = "Output folder (written atomically), as mergekit-yaml's OUT_PATH; or give --out.", Arity = ArgumentArity.ZeroOrOne };
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (written atomically)." };
+        var shardSize = new Option<string>("--out-shard-size") { Description = "Largest shard, e.g. 500M, 5G (decimal units; Ki/Mi/Gi binary; mergekit's 5B = 5 billion bytes).", DefaultValueFactory = _ => "5G" };
+        shardSize.Validators.Add(SizeError);
+        var threads = NumberOptions.Create("--threads", "Worker threads.", 1, () => Environment.ProcessorCount, "--num-threads", "-j");
+        var seed = NumberOptions.Create("--seed", "Seed of the random methods (dare_*, della*); the same seed gives identical bytes.", 0UL, () => 0UL, "--random-seed");
         var dryRun = new Option<bool>("--dry-run") { Description = "Validate every input and print the plan; write nothing." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a non-empty output folder (only once the new one is complete)." };
+        var copyTokenizer = new Option<bool>("--copy-tokenizer") { Description = "Copy the tokenizer and generation_config.json (the default, as mergekit)." };
+        var noCopyTokenizer = new Option<bool>("--no-copy-tokenizer") { Description = "Do not copy them (unless tokenizer_source names where from)." };
+        var ignored = IgnoredMergekitFlags.Select(f => new Option<bool>(f.Flag) { Description = $"Accepted for mergekit habits and ignored: {f.Reason}." }).ToList();
 
         var command = new Command("merge", "Merge models described by a mergekit-style YAML file into a Hugging Face checkpoint.")
         {
-            config, output, shardSize, threads, seed, dryRun, overwrite,
+            config, outPath, output, shardSize, threads, seed, dryRun, overwrite, copyTokenizer, noCopyTokenizer,
         };
-        command.SetAction((result, cancellation) => Task.FromResult(Run(
-            result.GetValue(config)!, result.GetValue(output)!, result.GetValue(shardSize)!, result.GetValue(threads),
-            result.GetValue(seed), result.GetValue(dryRun), result.GetValue(overwrite), cancellation)));
+        foreach (var option in ignored)
+        {
+            command.Options.Add(option);
+        }
+        command.Validators.Add(result =>
+        {
+            var (positional, named) = (result.GetValue(outPath), result.GetValue(output));
+            if (positional is null && named is null)
+            {
+                result.AddError("Give the output folder: swarmmerge merge CONFIG.yml OUT (or --out OUT).");
+            }
+            else if (positional is not null && named is not null && positional.FullName != named.FullName)
+            {
+                result.AddError($"Two output folders: '{positional}' and --out '{named}'; give one.");
+            }
+            if (result.GetValue(copyTokenizer) && result.GetValue(noCopyTokenizer))
+            {
+                result.AddError("--copy-tokenizer and --no-copy-tokenizer contradict each other.");
+            }
+        });
+        command.SetAction((result, cancellation) =>
+        {
+            foreach (var (option, (flag, reason)) in ignored.Zip(IgnoredMergekitFlags))
+            {
+                if (result.GetValue(option))
+                {
+                    Console.Error.WriteLine($"note: {flag} is ignored: {reason}.");
+                }
+            }
+            var options = new MergeOptions
+            {
+                Threads = result.GetValue(threads), Seed = result.GetValue(seed), Overwrite = result.GetValue(overwrite),
+                CopyTokenizer = !result.GetValue(noCopyTokenizer),
+            };
+            return Task.FromResult(Run(result.GetValue(config)!, (result.GetValue(outPath) ?? result.GetValue(output))!, result.GetValue(shardSize)!,
+                options, result.GetValue(dryRun), cancellation));
+        });
         return command;
     }
 
@@ -40,7 +87,7 @@ internal static class MergeCommand
         }
     }
 
-    private static int Run(FileInfo configFile, DirectoryInfo output, string shardSize, int threads, ulong seed, bool dryRun, bool overwrite, CancellationToken cancellation)
+    private static int Run(FileInfo configFile, DirectoryInfo output, string shardSize, MergeOptions options, bool dryRun, CancellationToken cancellation)
     {
         long maxShard = ByteSize.Parse(shardSize);
         var config = MergeConfigParser.Load(configFile.FullName);
@@ -56,7 +103,6 @@ internal static class MergeCommand
             Console.WriteLine("Dry run: every input is valid; nothing was written.");
             return 0;
         }
-        var options = new MergeOptions { MaxShardBytes = maxShard, Threads = threads, Seed = seed, Overwrite = overwrite };
         var progress = new Progress<MergeProgress>(p =>
         {
             if (p.Done == p.Total || p.Done % 25 == 0)
@@ -67,7 +113,7 @@ internal static class MergeCommand
         MergeResult result;
         try
         {
-            result = MergeExecutor.Run(plan, output.FullName, options, new SynchronousProgress<MergeProgress>(p => ((IProgress<MergeProgress>)progress).Report(p)), cancellation);
+            result = MergeExecutor.Run(plan, output.FullName, options with { MaxShardBytes = maxShard }, new SynchronousProgress<MergeProgress>(p => ((IProgress<MergeProgress>)progress).Report(p)), cancellation);
         }
         catch (OperationCanceledException)
         {
@@ -90,7 +136,12 @@ internal static class MergeCommand
         {
             Console.WriteLine($"model:        {model.Directory}");
         }
-        Console.WriteLine($"tensors:      {merged} merged, {plan.Tensors.Count - merged} copied from {plan.Reference.Directory}");
+        if (plan.Config.Slices is { } slices)
+        {
+            Console.WriteLine($"slices:       {slices.Count}, {plan.OutputLayers} layers out");
+        }
+        var copiedFrom = plan.Tensors.Where(t => t.Job is null).Select(t => t.CopyFrom!.Directory).Distinct().ToList();
+        Console.WriteLine($"tensors:      {merged} merged, {plan.Tensors.Count - merged} copied{(copiedFrom.Count > 0 ? $" from {string.Join(", ", copiedFrom)}" : "")}");
         Console.WriteLine($"output:       {output} ({plan.OutputBytes / 1e6:F1} MB{(plan.OutputDType is { } d ? $", {d.TorchName()}" : "")}, ~{Math.Max(1, (int)Math.Ceiling(plan.OutputBytes / (double)maxShard))} shard(s))");
         Console.WriteLine($"tokenizer:    {plan.TokenizerSource}");
     }

@@ -9,8 +9,8 @@ namespace SwarmMerge.Cli;
 internal static class NumberOptions
 {
     /// <summary>An option holding a whole number ≥ <paramref name="minimum"/>, <paramref name="fallback"/> when absent.</summary>
-    public static Option<T> Create<T>(string name, string description, T minimum, Func<T> fallback) where T : struct, IBinaryInteger<T> =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback(), CustomParser = result => Parse(result, name, minimum) ?? fallback() };
+    public static Option<T> Create<T>(string name, string description, T minimum, Func<T> fallback, params string[] aliases) where T : struct, IBinaryInteger<T> =>
+        new(name, aliases) { Description = description, DefaultValueFactory = _ => fallback(), CustomParser = result => Parse(result, name, minimum) ?? fallback() };
 
     /// <summary>An optional option holding a whole number ≥ <paramref name="minimum"/>; null when absent.</summary>
     public static Option<T?> Optional<T>(string name, string description, T minimum) where T : struct, IBinaryInteger<T> =>

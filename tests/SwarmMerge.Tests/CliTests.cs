@@ -44,6 +44,31 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Merge_takes_mergekit_yaml_habits_positional_output_size_suffix_and_flags()
+    {
+        string output = Path.Combine(_folder, "out");
+        var (code, _, error) = Run("merge", MergeConfig(), output, "--out-shard-size", "5B", "--random-seed", "3", "-j", "1", "--cuda", "--lazy-unpickle", "--allow-crimes", "--low-cpu-memory", "--copy-tokenizer");
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors"))); // one shard: 5B is 5 billion bytes, not 5
+        foreach (string flag in new[] { "--cuda", "--lazy-unpickle", "--allow-crimes", "--low-cpu-memory" })
+        {
+            Assert.Single(error.Split('\n'), line => line.StartsWith($"note: {flag} is ignored: ", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData(false, "Give the output folder")]
+    [InlineData(true, "Two output folders")]
+    public void Merge_needs_exactly_one_output_folder(bool two, string message)
+    {
+        string[] args = two ? ["merge", MergeConfig(), Path.Combine(_folder, "a"), "--out", Path.Combine(_folder, "b")] : ["merge", MergeConfig()];
+        var (code, _, error) = Run(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, error);
+        Assert.Empty(Directory.GetDirectories(_folder));
+    }
+
+    [Fact]
     public void Merge_with_an_unknown_method_exits_1_with_a_one_line_error()
     {
         var (code, _, error) = Run("merge", MergeConfig("tiez"), "--out", Path.Combine(_folder, "out"));

@@ -5,8 +5,9 @@ namespace SwarmMerge.Tests.Malformed;
 public sealed class CommandLineTests
 {
     [Theory]
-    [InlineData("merge x.yml", "Option '--out' is required", "merge --help")]
-    [InlineData("merge x.yml --out o --bogus", "Unrecognized command or argument '--bogus'", "merge --help")]
+    [InlineData("merge x.yml", "Give the output folder: swarmmerge merge CONFIG.yml OUT (or --out OUT)", "merge --help")]
+    [InlineData("merge x.yml o --bogus", "Unrecognized command or argument '--bogus'", "merge --help")]
+    [InlineData("merge x.yml o -j abc", "--threads must be a whole number ≥ 1, not 'abc'", "merge --help")]
     [InlineData("merge x.yml --out o --threads abc", "--threads must be a whole number ≥ 1, not 'abc'", "merge --help")]
     [InlineData("merge x.yml --out o --threads 0", "--threads must be a whole number ≥ 1, not '0'", "merge --help")]
     [InlineData("merge x.yml --out o --seed -1", "--seed must be a whole number ≥ 0, not '-1'", "merge --help")]

@@ -18,7 +18,7 @@ public sealed class MergeInputTests : IDisposable
     [InlineData("weight: .nan", "", "Parameter 'weight'", "must be a finite number")]
     [InlineData("weight: NaN", "", "Parameter 'weight'", "must be a finite number")]
     [InlineData("weight: 1", "dtype: float33\nout_dtype: bfloat16\n", "dtype: 'float33' is not a float dtype", "")]
-    [InlineData("weight: 1", "slices: []\n", "line 6: 'slices'", "")]
+    [InlineData("weight: 1", "tokenizer: {source: union}\n", "line 6: 'tokenizer' (vocabulary merging) is not supported", "")]
     [InlineData("weight: 1", "merge_methd: ties\n", "line 6: unknown key 'merge_methd'", "")]
     [InlineData("weight: 1", "[a, b]: 1\n", "line 6: expected a single value", "")]
     public void A_config_that_cannot_run_is_refused_with_its_line(string parameters, string extra, string fragment, string also)

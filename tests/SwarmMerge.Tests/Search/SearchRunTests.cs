@@ -90,6 +90,42 @@ public sealed class SearchRunTests : IDisposable
     }
 
     [Fact]
+    public void Named_searches_share_a_run_and_a_pso_entrys_anchors_are_the_data_free_merges_of_that_name()
+    {
+        string config = Family();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("  - random: {}\n", "  - pso: {preset: paper, name: pso-paper, steps: 1}\n"));
+        string run = Path.Combine(_folder, "run");
+
+        var result = SearchRun.Start(config, run);
+
+        Assert.Equal(["pso", "pso-paper"], result.Searches.Select(s => s.Method));
+        Assert.Contains("pso-paper", result.TestScores.Keys);
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(run, "methods", "pso-paper", "evaluations.jsonl")).Length);
+        // The paper's swarm starts at its 5 members; the default one at 2 experts, 3 anchors and 4 task-arithmetic points.
+        var paperStart = EvaluationLog.Read(Path.Combine(run, "methods", "pso-paper", "evaluations.jsonl")).Where(r => r.Step == 0).ToList();
+        Assert.Equal(5, paperStart.Count);
+        var start = EvaluationLog.Read(Path.Combine(run, "evaluations.jsonl")).Where(r => r.Step == 0).ToList();
+        Assert.Equal(9, start.Count);
+        Assert.Equal([0, 0, 0, 0, 0, 1, 0, 0], start[2].Values);
+
+        // Each anchor is byte for byte the data-free merge of that name with the run's seed.
+        var parsed = SearchConfigParser.Load(config, Environment.CurrentDirectory);
+        foreach (string anchor in new[] { "ties", "dare_ties", "della" })
+        {
+            string again = Path.Combine(_folder, "again-" + anchor);
+            using (var plan = SearchRun.BaselinePlan(parsed, anchor, new Dictionary<string, object?>()))
+            {
+                Merging.MergeExecutor.Run(plan, again, new Merging.MergeOptions { Seed = parsed.Seed, Threads = 1 });
+            }
+            Assert.Equal(File.ReadAllBytes(Path.Combine(again, "model.safetensors")), File.ReadAllBytes(Path.Combine(run, "anchors", anchor, "model.safetensors")));
+        }
+
+        // Resuming reuses the anchors and replays every evaluation.
+        var resumed = SearchRun.Resume(run);
+        Assert.All(resumed.Searches, s => Assert.Equal(10, s.Replayed));
+    }
+
+    [Fact]
     public void An_external_evaluator_scores_written_candidates_and_is_told_the_split()
     {
         string config = Family();

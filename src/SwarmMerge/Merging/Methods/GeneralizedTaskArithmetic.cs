@@ -120,6 +120,10 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
         {
             return;
         }
+        if (run.Jobs.Any(j => !j.Models.Select(m => m.Checkpoint).SequenceEqual(run.Jobs[0].Models.Select(m => m.Checkpoint))))
+        {
+            throw new MergeConfigException("sparsify_scope: model ranks each model's whole task vector, so every tensor must merge the same models; these slices merge different ones (use sparsify_scope: tensor).");
+        }
         for (int model = 0; model < run.Jobs[0].ModelCount; model++)
         {
             foreach (string parameter in _kind == SparsificationKind.MagnitudeOutliers ? ["density", "gamma"] : new[] { "density" })

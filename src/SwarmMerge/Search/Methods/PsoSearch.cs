@@ -5,9 +5,11 @@ using SwarmMerge.Search;
 namespace SwarmMerge.Search.Methods;
 
 /// <summary>
-/// PSO-Merging in coefficient space (<see cref="PsoRandomMode.Scalar"/>): the swarm is the space's members
-/// (base, experts, sparsified experts), each starting at its own corner; r₁ and r₂ are drawn per particle,
-/// step and coefficient group, so every particle stays an affine combination of the members (each group's
+/// PSO-Merging in coefficient space (<see cref="PsoRandomMode.Scalar"/>). Each particle starts at a point given
+/// as one weight per member, the same in every coefficient group: by default (the paper) the members themselves
+/// (base, experts, sparsified experts), each at its own corner. r₁ and r₂ are drawn per particle, step and
+/// coefficient group (per particle and step only during the first <see cref="PsoSettings.TiedSteps"/> steps,
+/// when every group moves alike), so every particle stays an affine combination of the members (each group's
 /// coefficients sum to 1). The result is the global best ever seen. For r per parameter see
 /// <see cref="ElementwisePsoSearch"/>; <see cref="Create"/> picks by <see cref="PsoSettings.RandomMode"/>.
 /// </summary>
@@ -15,9 +17,13 @@ public sealed class PsoSearch : ISearch
 {
     private readonly CoefficientSpace _space;
     private readonly PsoSettings _settings;
+    private readonly double[][] _start;
 
-    /// <summary>PSO over <paramref name="space"/>.</summary>
-    public PsoSearch(CoefficientSpace space, PsoSettings settings)
+    /// <summary>PSO over <paramref name="space"/>, its particles starting at <paramref name="start"/>.</summary>
+    /// <param name="space">The coefficient space.</param>
+    /// <param name="settings">Constants and steps.</param>
+    /// <param name="start">One point per particle, as one weight per member (summing to 1), used in every group; null: every member's corner (the paper's swarm).</param>
+    public PsoSearch(CoefficientSpace space, PsoSettings settings, IReadOnlyList<double[]>? start = null)
     {
         settings.Validate();
         if (settings.RandomMode != PsoRandomMode.Scalar)
@@ -26,26 +32,41 @@ public sealed class PsoSearch : ISearch
         }
         _space = space;
         _settings = settings;
+        _start = (start ?? Enumerable.Range(0, space.MemberCount).Select(m => new CoefficientSpace(space.MemberCount, 1).Corner(m)).ToList())
+            .Select(w => (double[])w.Clone()).ToArray();
+        if (_start.Length == 0)
+        {
+            throw new ArgumentException("PSO needs at least one particle.", nameof(start));
+        }
+        foreach (var weights in _start)
+        {
+            if (weights.Length != space.MemberCount || Math.Abs(weights.Sum() - 1) > 1e-9 || !weights.All(double.IsFinite))
+            {
+                throw new ArgumentException($"A starting particle needs {space.MemberCount} finite member weights summing to 1; got [{string.Join(", ", weights)}].", nameof(start));
+            }
+        }
     }
 
     /// <summary>The PSO the settings ask for: coefficient space for scalar r, full vectors for elementwise r.</summary>
-    public static ISearch Create(SwarmMaterializer materializer, PsoSettings settings) =>
-        settings.RandomMode == PsoRandomMode.Scalar ? new PsoSearch(materializer.Space, settings) : new ElementwisePsoSearch(materializer, settings);
+    public static ISearch Create(SwarmMaterializer materializer, PsoSettings settings, IReadOnlyList<double[]>? start = null) =>
+        settings.RandomMode == PsoRandomMode.Scalar ? new PsoSearch(materializer.Space, settings, start) : new ElementwisePsoSearch(materializer, settings, start);
 
     /// <inheritdoc />
     public string Name => "pso";
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, _settings,
-        ("space", new JsonObject { ["members"] = _space.MemberCount, ["groups"] = _space.GroupCount }));
+        ("space", new JsonObject { ["members"] = _space.MemberCount, ["groups"] = _space.GroupCount }),
+        ("start", new JsonArray(_start.Select(w => (JsonNode)new JsonArray(w.Select(c => (JsonNode)c).ToArray())).ToArray())));
 
     /// <inheritdoc />
     public string Execute(SearchSession session)
     {
-        int count = _space.MemberCount;
+        int count = _start.Length;
+        int members = _space.MemberCount;
         int groups = _space.GroupCount;
         var random = new SearchRandom(_settings.Seed, Name);
-        var x = Enumerable.Range(0, count).Select(_space.Corner).ToArray();
+        var x = _start.Select(Lift).ToArray();
         var v = InitialVelocities(x, random);
         var best = new double[count][];
         var bestFitness = new double[count];
@@ -68,10 +89,15 @@ public sealed class PsoSearch : ISearch
             for (int p = 0; p < count; p++)
             {
                 var position = (double[])x[p].Clone();
+                bool tied = step <= _settings.TiedSteps;
+                double r1 = 0, r2 = 0;
                 for (int g = 0; g < groups; g++)
                 {
-                    double r1 = random.NextDouble(), r2 = random.NextDouble();
-                    var row = new Range(g * count, (g + 1) * count);
+                    if (!tied || g == 0)
+                    {
+                        (r1, r2) = (random.NextDouble(), random.NextDouble());
+                    }
+                    var row = new Range(g * members, (g + 1) * members);
                     Move(position.AsSpan(row), v[p].AsSpan(row), best[p].AsSpan(row), global.AsSpan(row), r1, r2);
                 }
                 x[p] = position;
@@ -118,6 +144,17 @@ public sealed class PsoSearch : ISearch
         {
             position[j] += velocity[j];
         }
+    }
+
+    // Member weights → a point with those weights in every group.
+    private double[] Lift(double[] weights)
+    {
+        var point = new double[_space.Dimension];
+        for (int g = 0; g < _space.GroupCount; g++)
+        {
+            weights.CopyTo(point, g * _space.MemberCount);
+        }
+        return point;
     }
 
     private double[][] InitialVelocities(double[][] x, SearchRandom random)

@@ -98,11 +98,17 @@ public static class SearchConfigParser
             {
                 throw new SearchConfigException($"{path}: line {item.Start.Line}: unknown search '{kind}' (use {string.Join(", ", MethodKinds)}).");
             }
-            if (methods.Any(m => m.Kind == kind))
+            string name = kind;
+            if (settings.Remove("name", out var named))
             {
-                throw new SearchConfigException($"{path}: line {item.Start.Line}: search '{kind}' is listed twice.");
+                name = named is string text && text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+                    ? text : throw new SearchConfigException($"{path}: line {item.Start.Line}: a search's 'name' is a word of letters, digits, '_' and '-'.");
             }
-            methods.Add(new SearchMethodConfig(kind, settings));
+            if (methods.Any(m => m.Name == name))
+            {
+                throw new SearchConfigException($"{path}: line {item.Start.Line}: search '{name}' is listed twice (give one of them a 'name').");
+            }
+            methods.Add(new SearchMethodConfig(kind, settings) { Name = name });
         }
         return methods;
     }
@@ -124,14 +130,18 @@ public static class SearchConfigParser
         {
             throw new SearchConfigException($"{path}: line {node.Start.Line}: expected a mapping of settings.");
         }
-        return mapping.Children.ToDictionary(p => Scalar(p.Key, path, "setting"), p => (object?)(p.Value switch
+        return mapping.Children.ToDictionary(p => Scalar(p.Key, path, "setting"), p => p.Value switch
         {
-            YamlScalarNode s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && s.Style == ScalarStyle.Plain => number,
-            YamlScalarNode { Value: "true" or "false" } s when s.Style == ScalarStyle.Plain => s.Value == "true",
-            YamlScalarNode s => s.Value,
-            _ => throw new SearchConfigException($"{path}: line {p.Value.Start.Line}: setting '{p.Key}' must be a number, a word or true/false."),
-        }), StringComparer.Ordinal);
+            YamlScalarNode s => Value(s),
+            YamlSequenceNode list when list.Children.All(c => c is YamlScalarNode) => (object?)list.Children.Select(c => Value((YamlScalarNode)c)).ToList(),
+            _ => throw new SearchConfigException($"{path}: line {p.Value.Start.Line}: setting '{p.Key}' must be a number, a word, true/false, or a list of those."),
+        }, StringComparer.Ordinal);
     }
+
+    private static object? Value(YamlScalarNode s) =>
+        s.Style == ScalarStyle.Plain && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) ? number
+        : s.Style == ScalarStyle.Plain && s.Value is "true" or "false" ? s.Value == "true"
+        : s.Value;
 
     private static string Scalar(YamlNode node, string path, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be a single value.");

@@ -103,18 +103,21 @@ public static class SearchRun
         var results = new List<SearchResult>();
         for (int i = 0; i < plan.Searches.Count; i++)
         {
-            var (_, search, evo, directory) = plan.Searches[i];
+            var (method, evo, directory) = plan.Searches[i];
+            var materializer = plan.Spaces.Of(method);
+            var search = SearchMethods.Create(method, config, materializer, plan.Budget);
             var options = new SearchOptions
             {
                 Fitness = fitness,
                 RunDirectory = directory,
                 MaxEvaluations = plan.Budget,
-                Progress = Report(progress, search.Name, i, plan.Searches.Count, plan.Budget),
+                Progress = Report(progress, method.Name, i, plan.Searches.Count, plan.Budget),
                 Cancellation = cancellation,
             };
-            results.Add(SearchSession.Run(search, candidate => evo is null
-                ? plan.Scorer.Score(plan.Materializer, candidate, plan.Optimization)
-                : ScoreEvo(evo, candidate.Values, plan.Scorer, plan.Optimization, runDirectory, config.Threads, cancellation), options));
+            var found = SearchSession.Run(search, candidate => evo is null
+                ? plan.Scorer.Score(materializer, candidate, plan.Optimization)
+                : ScoreEvo(evo, candidate.Values, plan.Scorer, plan.Optimization, runDirectory, config.Threads, cancellation), options);
+            results.Add(found with { Method = method.Name });
         }
 
         // Evo scored its candidates through a scratch checkpoint.
@@ -153,7 +156,7 @@ public static class SearchRun
     private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
         SearchRunPlan plan, List<SearchResult> results, TaskSet test, string merged, CancellationToken cancellation)
     {
-        var (config, runDirectory, materializer, scorer) = (plan.Config, plan.RunDirectory, plan.Materializer, plan.Scorer);
+        var (config, runDirectory, scorer) = (plan.Config, plan.RunDirectory, plan.Scorer);
         var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string row, string kind, EvaluationOutcome outcome)
@@ -191,6 +194,7 @@ public static class SearchRun
             }
             else
             {
+                var materializer = plan.Spaces.Of(plan.Searches[i].Method);
                 if (i == 0)
                 {
                     materializer.WriteCheckpoint(best.Candidate, merged, overwrite: true, cancellation: cancellation);

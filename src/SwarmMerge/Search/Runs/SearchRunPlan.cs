@@ -38,14 +38,14 @@ internal sealed class SearchRunPlan : IDisposable
     /// <summary>Evaluations per search.</summary>
     public int Budget { get; private set; }
 
-    /// <summary>The coefficient space's checkpoints.</summary>
-    public SwarmMaterializer Materializer { get; private set; } = null!;
+    /// <summary>The searches' coefficient spaces (anchor members are written only when the run asks for them).</summary>
+    public MethodSpaces Spaces { get; private set; } = null!;
 
     /// <summary>How candidates and checkpoints are scored.</summary>
     public ICandidateScorer Scorer { get; private set; } = null!;
 
-    /// <summary>Each search of the config, in order, with its folder and (for <c>evo</c>) its merge-parameter space.</summary>
-    public IReadOnlyList<(SearchMethodConfig Method, ISearch Search, EvoSpace? Evo, string Directory)> Searches { get; private set; } = [];
+    /// <summary>Each search of the config, in order, with (for <c>evo</c>) its merge-parameter space and its folder.</summary>
+    public IReadOnlyList<(SearchMethodConfig Method, EvoSpace? Evo, string Directory)> Searches { get; private set; } = [];
 
     /// <summary>Opens and checks everything <paramref name="config"/> needs for a run in <paramref name="runDirectory"/>; writes nothing.</summary>
     /// <exception cref="SearchConfigException">A setting, baseline or the run folder is wrong; other input errors keep their own types.</exception>
@@ -71,25 +71,33 @@ internal sealed class SearchRunPlan : IDisposable
         Optimization = TaskFile.LoadOptimization();
         TaskFile.CheckTest(Config.TestLimit);
         Budget = Config.Budget ?? InConfig(() => SearchMethods.DefaultBudget(Config));
-        var members = InConfig(() => SearchMethods.Members(Config));
-        Materializer = Own(SwarmMaterializer.Open(members, InConfig(() => SearchMethods.Granularity(Config)), Config.Threads));
+        Spaces = Own(InConfig(() => new MethodSpaces(Config, RunDirectory, cancellation)));
         foreach (var (method, parameters) in Config.Baselines)
         {
             InConfig(() => SearchRun.BaselinePlan(Config, method, parameters)).Dispose();
         }
-        var searches = new List<(SearchMethodConfig, ISearch, EvoSpace?, string)>();
+        var searches = new List<(SearchMethodConfig, EvoSpace?, string)>();
         for (int i = 0; i < Config.Methods.Count; i++)
         {
             var method = Config.Methods[i];
-            var search = InConfig(() => SearchMethods.Create(method, Config, Materializer, Budget));
+            // Each search is built once here for its settings, and again by the run over its space (the same bytes).
+            var space = InConfig(() => Spaces.Check(method));
+            if (space is null)
+            {
+                InConfig(() => SearchMethods.Pso(method, Config)); // its anchors are merged once the run starts
+            }
+            else
+            {
+                InConfig(() => SearchMethods.Create(method, Config, space, Budget));
+            }
             var evo = method.Kind == "evo" ? InConfig(() => SearchMethods.EvoSpaceOf(method, Config)) : null;
             if (evo is not null)
             {
                 using var _ = InConfig(() => MergePlanner.Create(evo.ToMergeConfig(evo.Initial()), Environment.CurrentDirectory));
             }
-            string directory = i == 0 ? RunDirectory : Path.Combine(RunDirectory, "methods", method.Kind);
+            string directory = i == 0 ? RunDirectory : Path.Combine(RunDirectory, "methods", method.Name);
             CheckResumable(directory);
-            searches.Add((method, search, evo, directory));
+            searches.Add((method, evo, directory));
         }
         Searches = searches;
         Scorer = Own<ICandidateScorer>(TaskFile.Evaluator is { } evaluator

@@ -11,9 +11,9 @@ namespace SwarmMerge.Search.Space;
 
 /// <summary>
 /// Turns a point of the coefficient space into weights, tensor by tensor and chunk by chunk, straight from the
-/// memory-mapped base and expert checkpoints: θ = (Σc)·θ₀ + Σᵢ [cᵢ·τᵢ + c_{n+i}·mask(τᵢ)/(1−p)] over group g's
-/// coefficients c. The sparsified experts are regenerated from their seed; memory is a few chunks per thread,
-/// whatever the number of particles.
+/// memory-mapped base, expert and anchor checkpoints: θ = (Σc)·θ₀ + Σᵢ [cᵢ·τᵢ + c_{n+i}·mask(τᵢ)/(1−p)] + Σₐ c_a·τ_a
+/// over group g's coefficients c (τ_a = θ_a − θ₀ for anchor a). The sparsified experts are regenerated from their
+/// seed; memory is a few chunks per thread, whatever the number of particles.
 /// </summary>
 public sealed class SwarmMaterializer : IDisposable
 {
@@ -22,14 +22,16 @@ public sealed class SwarmMaterializer : IDisposable
 
     private readonly Checkpoint _base;
     private readonly Checkpoint[] _experts;
+    private readonly Checkpoint[] _anchors;
     private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
     private readonly int _threads;
 
-    private SwarmMaterializer(SwarmMembers members, Checkpoint baseModel, Checkpoint[] experts, Granularity granularity, int threads)
+    private SwarmMaterializer(SwarmMembers members, Checkpoint baseModel, Checkpoint[] experts, Checkpoint[] anchors, Granularity granularity, int threads)
     {
         Members = members;
         _base = baseModel;
         _experts = experts;
+        _anchors = anchors;
         _threads = Math.Max(1, threads);
         var merged = new List<TensorInfo>();
         var unmerged = new List<string>();
@@ -37,7 +39,7 @@ public sealed class SwarmMaterializer : IDisposable
         {
             if (tensor.DType.IsMergeable() && !EvaluationModel.IsHead(tensor.Name))
             {
-                foreach (var expert in experts)
+                foreach (var expert in experts.Concat(anchors))
                 {
                     CheckExpertTensor(expert, tensor);
                 }
@@ -98,11 +100,13 @@ public sealed class SwarmMaterializer : IDisposable
         try
         {
             opened.Add(Checkpoint.Open(members.BaseModel));
-            foreach (string expert in members.Experts)
+            foreach (string expert in members.Experts.Concat(members.Anchors.Select(a => a.Directory)))
             {
                 opened.Add(Checkpoint.Open(expert));
             }
-            return new SwarmMaterializer(members, opened[0], opened.Skip(1).ToArray(), granularity, threads > 0 ? threads : Environment.ProcessorCount);
+            int n = members.ExpertCount;
+            return new SwarmMaterializer(members, opened[0], opened.Skip(1).Take(n).ToArray(), opened.Skip(1 + n).ToArray(), granularity,
+                threads > 0 ? threads : Environment.ProcessorCount);
         }
         catch
         {
@@ -304,9 +308,9 @@ public sealed class SwarmMaterializer : IDisposable
     public void Dispose()
     {
         _base.Dispose();
-        foreach (var expert in _experts)
+        foreach (var model in _experts.Concat(_anchors))
         {
-            expert.Dispose();
+            model.Dispose();
         }
     }
 
@@ -327,6 +331,8 @@ public sealed class SwarmMaterializer : IDisposable
         private readonly float _baseWeight;
         private readonly float[] _expertWeights;
         private readonly float[] _sparseWeights;
+        private readonly TensorView?[] _anchors;
+        private readonly float[] _anchorWeights;
 
         public TensorMix(SwarmMaterializer owner, TensorInfo info, ReadOnlySpan<double> row)
         {
@@ -355,6 +361,17 @@ public sealed class SwarmMaterializer : IDisposable
                     _masks[i] = new RandomSparsifier(owner.Members.MaskKey(info.Name, i), 1 - owner.Members.DropRate);
                 }
             }
+            int first = owner.Members.FirstAnchor;
+            _anchors = new TensorView?[owner._anchors.Length];
+            _anchorWeights = new float[owner._anchors.Length];
+            for (int a = 0; a < _anchors.Length; a++)
+            {
+                _anchorWeights[a] = (float)row[first + a];
+                if (_anchorWeights[a] != 0)
+                {
+                    _anchors[a] = owner._anchors[a].OpenTensor(info.Name);
+                }
+            }
         }
 
         public void Compute(long start, Span<float> output, ChunkBuffers scratch)
@@ -381,14 +398,23 @@ public sealed class SwarmMaterializer : IDisposable
                     TensorPrimitives.MultiplyAdd(delta, _sparseWeights[i], output, output);
                 }
             }
+            for (int a = 0; a < _anchors.Length; a++)
+            {
+                if (_anchors[a] is { } anchor)
+                {
+                    anchor.ReadFloats(start, delta);
+                    TensorPrimitives.Subtract(delta, baseValues, delta);
+                    TensorPrimitives.MultiplyAdd(delta, _anchorWeights[a], output, output);
+                }
+            }
         }
 
         public void Dispose()
         {
             _base.Dispose();
-            foreach (var expert in _experts)
+            foreach (var view in _experts.Concat(_anchors))
             {
-                expert?.Dispose();
+                view?.Dispose();
             }
         }
     }
