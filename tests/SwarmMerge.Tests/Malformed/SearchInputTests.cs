@@ -35,6 +35,51 @@ public sealed class SearchInputTests : IDisposable
         AssertRefusedWithoutARunFolder(fragment);
     }
 
+    [Theory]
+    [InlineData("- pso: {steps: -2}", "pso: 'steps' must be an integer ≥ 0, not -2.")]
+    [InlineData("- pso: {steps: 1.5}", "pso: 'steps' must be an integer ≥ 0, not 1.5.")]
+    [InlineData("- pso: {tied_steps: -1}", "pso: 'tied_steps' must be an integer ≥ 0, not -1.")]
+    [InlineData("- pso: {w: -1}", "pso: 'w' must be a number ≥ 0, not -1.")]
+    [InlineData("- pso: {c1: 1e400}", "pso: 'c1' must be a number ≥ 0, not Infinity.")]
+    [InlineData("- pso: {c2: -0.5}", "pso: 'c2' must be a number ≥ 0, not -0.5.")]
+    [InlineData("- pso: {drop_rate: 1.5}", "pso: 'drop_rate' must be a number in [0, 1), not 1.5.")]
+    [InlineData("- pso: {drop_rate: 1}", "pso: 'drop_rate' must be a number in [0, 1), not 1.")]
+    [InlineData("- pso: {velocity_clamp: -1}", "pso: 'velocity_clamp' must be a number > 0, not -1.")]
+    [InlineData("- pso: {memory_limit_gb: 0}", "pso: 'memory_limit_gb' must be a number in (0, 1000000000], not 0.")]
+    [InlineData("- pso: {r: elementwise, memory_limit_gb: 0.0001}", "pso: r: elementwise keeps")]
+    [InlineData("- pso: {lambdas: [0.5, 1e400]}", "pso: 'lambdas' must be a list of numbers (a finite number each)")]
+    [InlineData("- pso: {granularity: neuron}", "pso: unknown granularity 'neuron'")]
+    [InlineData("- pso: {anchors: [linear]}", "pso: anchor 'linear' is not a merge")]
+    [InlineData("- cma_es: {sigma0: 0}", "cma_es: 'sigma0' must be a number > 0, not 0.")]
+    [InlineData("- cma_es: {population: 1}", "cma_es: 'population' must be an integer ≥ 2, not 1.")]
+    [InlineData("- evo: {merge_method: slerp}", "evo: 'merge_method' must be one of ties, dare_ties, dare_linear")]
+    [InlineData("- evo: {layer_slices: 0}", "evo: 'layer_slices' must be an integer ≥ 1, not 0.")]
+    [InlineData("- evo: {population: 2.5}", "evo: 'population' must be an integer ≥ 2, not 2.5.")]
+    [InlineData("- model_swarms: {patience: -1}", "model_swarms: 'patience' must be an integer ≥ 1, not -1.")]
+    [InlineData("- model_swarms: {max_iterations: -1}", "model_swarms: 'max_iterations' must be an integer ≥ 0, not -1.")]
+    [InlineData("- model_swarms: {swarm_size: 0}", "model_swarms: 'swarm_size' must be an integer ≥ 1, not 0.")]
+    [InlineData("- model_swarms: {inertia: -0.1}", "model_swarms: 'inertia' must be a number ≥ 0, not -0.1.")]
+    [InlineData("- model_swarms: {inertia: 0, cognitive: 0, social: 0, repel: 0}", "at least one must be > 0")]
+    [InlineData("- model_swarms: {step_length: 0}", "model_swarms: 'step_length' must be a number > 0, not 0.")]
+    [InlineData("- model_swarms: {step_decay: 0}", "model_swarms: 'step_decay' must be a number in (0, 1], not 0.")]
+    [InlineData("- model_swarms: {step_decay: 1.5}", "model_swarms: 'step_decay' must be a number in (0, 1], not 1.5.")]
+    [InlineData("- model_swarms: {min_step_length: -1}", "model_swarms: 'min_step_length' must be a number ≥ 0, not -1.")]
+    [InlineData("- model_swarms: {restart_patience: 0}", "model_swarms: 'restart_patience' must be a number > 0, not 0.")]
+    [InlineData("- random: {concentration: 0}", "random: 'concentration' must be a number > 0, not 0.")]
+    public void Every_search_setting_out_of_range_is_refused_naming_the_method_and_key(string methods, string fragment)
+    {
+        _family.WriteSearchConfig(methods);
+        AssertRefusedWithoutARunFolder(fragment);
+    }
+
+    [Fact]
+    public void Settings_at_their_bounds_run()
+    {
+        _family.WriteSearchConfig("- pso: {preset: paper, steps: 0, w: 0, c1: 0, c2: 0, drop_rate: 0, tied_steps: 0}\n  - random: {concentration: 1e-9}");
+        var (code, _, error) = _family.Search();
+        Assert.True(code == 0, error);
+    }
+
     [Fact]
     public void A_missing_model_folder_is_refused()
     {

@@ -41,16 +41,24 @@ internal sealed class MethodSpaces : IDisposable
 
     /// <summary>
     /// Checks <paramref name="method"/>'s space without writing anything (its settings, each anchor's merge plan) and
-    /// returns it, or null when it has anchors that are not written yet: they are written when the run asks for the space.
+    /// hands it to <paramref name="check"/> (to build the search on it). An anchor not merged yet is stood in for by the
+    /// base model, which has exactly the tensors the merge will have, so the space has its real members and size.
     /// </summary>
-    public SwarmMaterializer? Check(SearchMethodConfig method)
+    public void Check(SearchMethodConfig method, Action<SwarmMaterializer> check)
     {
         var (members, granularity, anchors) = SearchMethods.SpaceOf(method, _config);
         foreach (string anchor in anchors)
         {
             SearchRun.BaselinePlan(_config, anchor, new Dictionary<string, object?>()).Dispose();
         }
-        return anchors.All(a => Directory.Exists(AnchorPath(a))) ? Open(members, granularity, anchors) : null;
+        if (anchors.All(a => Directory.Exists(AnchorPath(a))))
+        {
+            check(Open(members, granularity, anchors));
+            return;
+        }
+        var standIns = anchors.Select(a => new AnchorMember(a, Directory.Exists(AnchorPath(a)) ? AnchorPath(a) : _config.BaseModel)).ToList();
+        using var standIn = SwarmMaterializer.Open(members with { Anchors = standIns }, granularity, _config.Threads);
+        check(standIn);
     }
 
     private string AnchorPath(string method) => Path.Combine(_runDirectory, AnchorFolder, method);

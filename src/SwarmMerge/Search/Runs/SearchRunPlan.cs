@@ -80,16 +80,12 @@ internal sealed class SearchRunPlan : IDisposable
         for (int i = 0; i < Config.Methods.Count; i++)
         {
             var method = Config.Methods[i];
-            // Each search is built once here for its settings, and again by the run over its space (the same bytes).
-            var space = InConfig(() => Spaces.Check(method));
-            if (space is null)
+            // Each search is built once here for its settings, and again by the run over its space.
+            InConfig(() =>
             {
-                InConfig(() => SearchMethods.Pso(method, Config)); // its anchors are merged once the run starts
-            }
-            else
-            {
-                InConfig(() => SearchMethods.Create(method, Config, space, Budget));
-            }
+                Spaces.Check(method, space => SearchMethods.Create(method, Config, space, Budget));
+                return method;
+            });
             var evo = method.Kind == "evo" ? InConfig(() => SearchMethods.EvoSpaceOf(method, Config)) : null;
             if (evo is not null)
             {
