@@ -54,7 +54,7 @@ internal static class InferenceCommands
         return command;
     }
 
-    internal static Option<int> ThreadsOption() => NumberOptions.Create("--threads", "Threads for inference.", 1, () => Environment.ProcessorCount);
+    internal static Option<int> ThreadsOption() => NumberOptions.Threads("Threads for inference.");
 
     /// <summary>The config's <c>id2label</c> names, else LABEL_i as Hugging Face names them.</summary>
     private static string[] LabelNames(string directory, int count)

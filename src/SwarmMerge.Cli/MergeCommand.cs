@@ -23,7 +23,7 @@ internal static class MergeCommand
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (written atomically)." };
         var shardSize = new Option<string>("--out-shard-size") { Description = "Largest shard, e.g. 500M, 5G (decimal units; Ki/Mi/Gi binary; mergekit's 5B = 5 billion bytes).", DefaultValueFactory = _ => "5G" };
         shardSize.Validators.Add(SizeError);
-        var threads = NumberOptions.Create("--threads", "Worker threads.", 1, () => Environment.ProcessorCount, "--num-threads", "-j");
+        var threads = NumberOptions.Threads("Worker threads.", "--num-threads", "-j");
         var seed = NumberOptions.Create("--seed", "Seed of the random methods (dare_*, della*); the same seed gives identical bytes.", 0UL, () => 0UL, "--random-seed");
         var dryRun = new Option<bool>("--dry-run") { Description = "Validate every input and print the plan; write nothing." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a non-empty output folder (only once the new one is complete)." };

@@ -80,6 +80,19 @@ public sealed class SearchInputTests : IDisposable
         Assert.True(code == 0, error);
     }
 
+    [Theory]
+    [InlineData("threads: 0\n", "line 7: 'threads' must be an integer from 1 to 1024, not '0'.")]
+    [InlineData("threads: 20000\n", "line 7: 'threads' must be an integer from 1 to 1024, not '20000'.")]
+    [InlineData("budget: -3\n", "'budget' must be an integer ≥ 1, not '-3'.")]
+    [InlineData("test_limit: many\n", "'test_limit' must be an integer ≥ 1, not 'many'.")]
+    [InlineData("fitness: median\n", "unknown fitness 'median'")]
+    public void A_run_setting_out_of_range_is_refused_with_its_line(string extra, string fragment)
+    {
+        _family.WriteSearchConfig("- pso: {steps: 0}");
+        File.WriteAllText(_family.SearchConfig, File.ReadAllText(_family.SearchConfig).Replace("threads: 1\n", "").Replace("budget: 2\n", "") + extra);
+        AssertRefusedWithoutARunFolder(fragment);
+    }
+
     [Fact]
     public void A_missing_model_folder_is_refused()
     {

@@ -74,7 +74,7 @@ public static class SearchConfigParser
             Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
             Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
             Seed = values.TryGetValue("seed", out var seed) ? (ulong)Integer(seed, path, "seed", minimum: 0) : 0,
-            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1) : Environment.ProcessorCount,
+            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1, maximum: ThreadCount.Max) : Environment.ProcessorCount,
             TestLimit = values.TryGetValue("test_limit", out var limit) ? Integer(limit, path, "test_limit", minimum: 1) : null,
         };
     }
@@ -146,7 +146,11 @@ public static class SearchConfigParser
     private static string Scalar(YamlNode node, string path, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be a single value.");
 
-    private static int Integer(YamlNode node, string path, string key, int minimum) =>
-        int.TryParse(Scalar(node, path, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum
-            ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer ≥ {minimum}.");
+    private static int Integer(YamlNode node, string path, string key, int minimum, int maximum = int.MaxValue)
+    {
+        string text = Scalar(node, path, key);
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum && value <= maximum
+            ? value
+            : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer {(maximum == int.MaxValue ? $"≥ {minimum}" : $"from {minimum} to {maximum}")}, not '{text}'.");
+    }
 }
