@@ -12,15 +12,32 @@ namespace SwarmMerge.Tests.Malformed;
 /// </summary>
 internal sealed class ValidFamily : IDisposable
 {
+    // The pristine family is made once per test run; each test copies it (copying is much cheaper than perturbing experts).
+    private static readonly Lazy<string> Template = new(() =>
+    {
+        string folder = Directory.CreateTempSubdirectory("swarmmerge-valid-family-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
+        PairedFixtures.Create("llama", "llama_sp_json", Path.Combine(folder, "base"));
+        foreach (int e in new[] { 1, 2 })
+        {
+            string expert = Path.Combine(folder, $"expert{e}");
+            PairedFixtures.Create("llama", "llama_sp_json", expert);
+            var random = new Random(e);
+            PairedFixtures.Rewrite(expert, (_, values) => values.Select(v => v + (float)(random.NextDouble() - 0.5) * 0.1f).ToArray());
+        }
+        return folder;
+    });
+
     public ValidFamily()
     {
         Folder = Directory.CreateTempSubdirectory("swarmmerge-malformed-").FullName;
-        PairedFixtures.Create("llama", "llama_sp_json", Base);
-        foreach (int e in new[] { 1, 2 })
+        foreach (string model in new[] { "base", "expert1", "expert2" })
         {
-            PairedFixtures.Create("llama", "llama_sp_json", Expert(e));
-            var random = new Random(e);
-            PairedFixtures.Rewrite(Expert(e), (_, values) => values.Select(v => v + (float)(random.NextDouble() - 0.5) * 0.1f).ToArray());
+            Directory.CreateDirectory(this[model]);
+            foreach (string file in Directory.GetFiles(Path.Combine(Template.Value, model)))
+            {
+                File.Copy(file, Path.Combine(this[model], Path.GetFileName(file)));
+            }
         }
         File.WriteAllText(this["opt.jsonl"], "{\"p\": \"the cat\", \"a\": \"sat\"}\n{\"p\": \"one two\", \"a\": \"three\"}\n");
         File.WriteAllText(this["test.jsonl"], "{\"p\": \"a b\", \"a\": \"c\"}\n");
