@@ -68,38 +68,44 @@ public sealed class CheckpointInputTests : IDisposable
         CliHarness.AssertRefused(_family.Eval(), 1, "config.json: is a FIFO");
     }
 
-    private static readonly Dictionary<string, (Action<JsonObject> Edit, string Fragment)> ConfigCases = new()
+    // config.json and tokenizer.json mutations, each run through `eval` (which reads both before scoring).
+    private static readonly Dictionary<string, (string File, Action<JsonObject> Edit, string Fragment)> JsonCases = new()
     {
-        ["no attention heads"] = (c => c["num_attention_heads"] = 0, "field 'num_attention_heads' is 0, not an integer ≥ 1"),
-        ["no key/value heads"] = (c => c["num_key_value_heads"] = 0, "field 'num_key_value_heads' is 0"),
-        ["negative layers"] = (c => c["num_hidden_layers"] = -1, "field 'num_hidden_layers' is -1"),
-        ["negative vocabulary"] = (c => c["vocab_size"] = -5, "field 'vocab_size' is -5"),
-        ["negative head_dim"] = (c => c["head_dim"] = -2, "field 'head_dim' is -2"),
-        ["an eos token that is text"] = (c => c["eos_token_id"] = "x", "field 'eos_token_id' holds \"x\", not a token id"),
-        ["a fractional eos token"] = (c => c["eos_token_id"] = 1.5, "field 'eos_token_id' holds 1.5"),
-        ["a null eos token in a list"] = (c => c["eos_token_id"] = new JsonArray((JsonNode?)null), "field 'eos_token_id' holds null"),
-        ["rope_theta 0"] = (c => c["rope_theta"] = 0, "field 'rope_theta' is 0, not a finite number > 0"),
-        ["negative rope_theta"] = (c => c["rope_theta"] = -1, "field 'rope_theta' is -1"),
-        ["rope_scaling as a string"] = (c => c["rope_scaling"] = "linear", "field 'rope_scaling' is not an object"),
-        ["rope_scaling without its factor"] = (c => c["rope_scaling"] = new JsonObject { ["type"] = "linear" }, "field 'rope_scaling.factor' is missing"),
-        ["an epsilon that is text"] = (c => c["rms_norm_eps"] = "small", "field 'rms_norm_eps' is \"small\""),
-        ["an unknown activation"] = (c => c["hidden_act"] = "swoosh", "field 'hidden_act' is 'swoosh'"),
-        ["no model_type"] = (c => c.Remove("model_type"), "field 'model_type' is missing"),
-        ["a hundred million layers"] = (c => c["num_hidden_layers"] = 100_000_000, "does not fit in memory"),
-        ["a hidden size that overflows"] = (c => c["hidden_size"] = int.MaxValue, "does not fit in memory"),
+        ["no attention heads"] = ("config.json", c => c["num_attention_heads"] = 0, "field 'num_attention_heads' is 0, not an integer ≥ 1"),
+        ["no key/value heads"] = ("config.json", c => c["num_key_value_heads"] = 0, "field 'num_key_value_heads' is 0"),
+        ["negative layers"] = ("config.json", c => c["num_hidden_layers"] = -1, "field 'num_hidden_layers' is -1"),
+        ["negative vocabulary"] = ("config.json", c => c["vocab_size"] = -5, "field 'vocab_size' is -5"),
+        ["negative head_dim"] = ("config.json", c => c["head_dim"] = -2, "field 'head_dim' is -2"),
+        ["an eos token that is text"] = ("config.json", c => c["eos_token_id"] = "x", "field 'eos_token_id' holds \"x\", not a token id"),
+        ["a fractional eos token"] = ("config.json", c => c["eos_token_id"] = 1.5, "field 'eos_token_id' holds 1.5"),
+        ["a null eos token in a list"] = ("config.json", c => c["eos_token_id"] = new JsonArray((JsonNode?)null), "field 'eos_token_id' holds null"),
+        ["rope_theta 0"] = ("config.json", c => c["rope_theta"] = 0, "field 'rope_theta' is 0, not a finite number > 0"),
+        ["negative rope_theta"] = ("config.json", c => c["rope_theta"] = -1, "field 'rope_theta' is -1"),
+        ["rope_scaling as a string"] = ("config.json", c => c["rope_scaling"] = "linear", "field 'rope_scaling' is not an object"),
+        ["rope_scaling without its factor"] = ("config.json", c => c["rope_scaling"] = new JsonObject { ["type"] = "linear" }, "field 'rope_scaling.factor' is missing"),
+        ["an epsilon that is text"] = ("config.json", c => c["rms_norm_eps"] = "small", "field 'rms_norm_eps' is \"small\""),
+        ["an unknown activation"] = ("config.json", c => c["hidden_act"] = "swoosh", "field 'hidden_act' is 'swoosh'"),
+        ["no model_type"] = ("config.json", c => c.Remove("model_type"), "field 'model_type' is missing"),
+        ["a hundred million layers"] = ("config.json", c => c["num_hidden_layers"] = 100_000_000, "does not fit in memory"),
+        ["a hidden size that overflows"] = ("config.json", c => c["hidden_size"] = int.MaxValue, "does not fit in memory"),
+
+        ["an empty vocabulary"] = ("tokenizer.json", t => { t["model"]!["vocab"] = new JsonObject(); t["model"]!["merges"] = new JsonArray(); }, "model.vocab: the vocabulary is empty"),
+        ["a merge of unknown symbols"] = ("tokenizer.json", t => t["model"]!["merges"]!.AsArray().Insert(0, "zzq qqz"), "model.merges[0]: merges into or from 'zzq'"),
+        ["an unknown model type"] = ("tokenizer.json", t => t["model"]!["type"] = "WordLevel", "model.type: unsupported model 'WordLevel'"),
+        ["a vocabulary id that is text"] = ("tokenizer.json", t => t["model"]!["vocab"]!["<unk>"] = "zero", "expected an integer id"),
     };
 
-    public static TheoryData<string> ConfigCaseNames => [.. ConfigCases.Keys];
+    public static TheoryData<string> JsonCaseNames => [.. JsonCases.Keys];
 
     [Theory]
-    [MemberData(nameof(ConfigCaseNames))]
-    public void A_config_field_out_of_range_is_refused_naming_the_file_and_field(string name)
+    [MemberData(nameof(JsonCaseNames))]
+    public void A_json_field_out_of_range_is_refused_naming_the_file_and_field(string name)
     {
-        var (edit, fragment) = ConfigCases[name];
-        _family.EditConfig(edit);
+        var (file, edit, fragment) = JsonCases[name];
+        _family.EditJson(file, edit);
         var result = _family.Eval();
         CliHarness.AssertRefused(result, 1, fragment);
-        Assert.Contains(Path.Combine(_family.Base, "config.json"), result.Error);
+        Assert.Contains(Path.Combine(_family.Base, file), result.Error);
     }
 
     [Fact]
@@ -111,27 +117,6 @@ public sealed class CheckpointInputTests : IDisposable
         CliHarness.AssertRefused(_family.Eval(), 1, "not valid UTF-8");
         File.WriteAllText(path, text[..^1] + ",\"vocab_size\":7}");
         CliHarness.AssertRefused(_family.Eval(), 1, "is not valid JSON");
-    }
-
-    private static readonly Dictionary<string, (Action<JsonObject> Edit, string Fragment)> TokenizerCases = new()
-    {
-        ["an empty vocabulary"] = (t => { t["model"]!["vocab"] = new JsonObject(); t["model"]!["merges"] = new JsonArray(); }, "model.vocab: the vocabulary is empty"),
-        ["a merge of unknown symbols"] = (t => t["model"]!["merges"]!.AsArray().Insert(0, "zzq qqz"), "model.merges[0]: merges into or from 'zzq'"),
-        ["an unknown model type"] = (t => t["model"]!["type"] = "WordLevel", "model.type: unsupported model 'WordLevel'"),
-        ["a vocabulary id that is text"] = (t => t["model"]!["vocab"]!["<unk>"] = "zero", "expected an integer id"),
-    };
-
-    public static TheoryData<string> TokenizerCaseNames => [.. TokenizerCases.Keys];
-
-    [Theory]
-    [MemberData(nameof(TokenizerCaseNames))]
-    public void A_broken_tokenizer_is_refused_naming_the_folder_and_field(string name)
-    {
-        var (edit, fragment) = TokenizerCases[name];
-        _family.EditTokenizer(edit);
-        var result = _family.Eval();
-        CliHarness.AssertRefused(result, 1, fragment);
-        Assert.Contains(Path.Combine(_family.Base, "tokenizer.json"), result.Error);
     }
 
     [Fact]

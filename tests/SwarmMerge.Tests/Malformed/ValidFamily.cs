@@ -65,22 +65,13 @@ internal sealed class ValidFamily : IDisposable
     public void WriteSearchConfig(string methods, string baselines = "[]", string extra = "") =>
         File.WriteAllText(SearchConfig, $"base_model: {Base}\nmodels: [{Expert(1)}, {Expert(2)}]\ntasks: {Tasks}\nmethods:\n  {methods}\nbudget: 2\nbaselines: {baselines}\nthreads: 1\n{extra}");
 
-    /// <summary>Changes <c>config.json</c> of <paramref name="model"/> (the base by default).</summary>
-    public void EditConfig(Action<JsonObject> edit, string? model = null)
+    /// <summary>Changes the JSON file <paramref name="file"/> (e.g. <c>config.json</c>) of the base.</summary>
+    public void EditJson(string file, Action<JsonObject> edit)
     {
-        string path = Path.Combine(model ?? Base, "config.json");
-        var config = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        edit(config);
-        File.WriteAllText(path, config.ToJsonString());
-    }
-
-    /// <summary>Changes the base's <c>tokenizer.json</c>.</summary>
-    public void EditTokenizer(Action<JsonObject> edit)
-    {
-        string path = Path.Combine(Base, "tokenizer.json");
-        var tokenizer = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        edit(tokenizer);
-        File.WriteAllText(path, tokenizer.ToJsonString());
+        string path = Path.Combine(Base, file);
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(json);
+        File.WriteAllText(path, json.ToJsonString());
     }
 
     /// <summary>Rewrites the safetensors header of <paramref name="model"/> (the base by default) through <paramref name="edit"/>, keeping the data.</summary>
