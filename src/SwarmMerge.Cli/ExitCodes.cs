@@ -3,9 +3,6 @@ namespace SwarmMerge.Cli;
 /// <summary>The exit codes of every command (the README's "Exit codes").</summary>
 internal static class ExitCodes
 {
-    /// <summary>Done.</summary>
-    public const int Ok = 0;
-
     /// <summary>Invalid input: a file, field or value the message names.</summary>
     public const int InvalidInput = 1;
 

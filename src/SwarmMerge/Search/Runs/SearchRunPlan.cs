@@ -10,8 +10,9 @@ namespace SwarmMerge.Search.Runs;
 /// Everything a search run needs, opened and checked before the run folder is made or anything is scored: the run
 /// folder is not an input; the task file and both splits' data (the test rows are checked, then dropped: only the
 /// report reads them, after the searches); every checkpoint's headers and every expert's shapes against the base;
-/// the engine on the base (its config.json, tokenizer and weights); every search's settings; every baseline's merge
-/// plan; and, when resuming, each search's state and log. A mistake fails here, in seconds, and costs nothing.
+/// the engine on the base (its config.json, tokenizer and weights); every search, built on its space (see
+/// <see cref="MethodSpaces.Check"/>); every baseline's and anchor's merge plan; and, when resuming, each search's
+/// state and log. A mistake fails here, in seconds, and costs nothing.
 /// </summary>
 internal sealed class SearchRunPlan : IDisposable
 {
@@ -81,11 +82,7 @@ internal sealed class SearchRunPlan : IDisposable
         {
             var method = Config.Methods[i];
             // Each search is built once here for its settings, and again by the run over its space.
-            InConfig(() =>
-            {
-                Spaces.Check(method, space => SearchMethods.Create(method, Config, space, Budget));
-                return method;
-            });
+            InConfig(() => Spaces.Check(method, space => SearchMethods.Create(method, Config, space, Budget)));
             var evo = method.Kind == "evo" ? InConfig(() => SearchMethods.EvoSpaceOf(method, Config)) : null;
             if (evo is not null)
             {
@@ -107,6 +104,12 @@ internal sealed class SearchRunPlan : IDisposable
         SearchState.Load(directory);
         EvaluationLog.Read(Path.Combine(directory, EvaluationLog.FileName));
     }
+
+    private void InConfig(Action step) => InConfig(() =>
+    {
+        step();
+        return true;
+    });
 
     /// <summary>Runs a step that reads the config's settings, naming the config file in its error.</summary>
     private T InConfig<T>(Func<T> step)
