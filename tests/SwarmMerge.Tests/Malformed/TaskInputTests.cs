@@ -1,3 +1,5 @@
+using SwarmMerge.Tests.Evaluation;
+
 namespace SwarmMerge.Tests.Malformed;
 
 /// <summary>Task files and data files that cannot be right: refused before any scoring, with the file, line and key.</summary>
@@ -43,6 +45,14 @@ public sealed class TaskInputTests : IDisposable
         File.WriteAllText(_family["test.jsonl"], $"{{\"p\": \"a b\", \"a\": \"{target}\"}}\n");
         File.WriteAllText(_family.Tasks, "tasks:\n  - {name: r, kind: regression, optimization: opt.jsonl, test: test.jsonl, prompt: '{p}', label: a}\n");
         CliHarness.AssertRefused(_family.Eval(), 1, $"row 1: target '{target}' is not a finite number");
+    }
+
+    [Fact]
+    public void A_prompt_longer_than_the_model_takes_is_bad_input_naming_the_task()
+    {
+        string gpt2 = PairedFixtures.Create("gpt2", "gpt2_bpe", _family["gpt2"]); // 128 positions
+        File.WriteAllText(_family["test.jsonl"], $"{{\"p\": \"{string.Join(' ', Enumerable.Repeat("word", 300))}\", \"a\": \"c\"}}\n");
+        CliHarness.AssertRefused(_family.Eval(gpt2), 1, "task 'words' (test split) cannot be scored by this model: A sequence of");
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace SwarmMerge.Search.Scoring;
 /// <summary>
 /// Scores search candidates with the built-in engine: one model (built once from the base's config) whose
 /// weight buffers each candidate overwrites, either straight from the coefficient space (no checkpoint
-/// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on.
+/// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on; data this architecture
+/// cannot take at all (<see cref="TaskDataException"/>, e.g. a prompt beyond its positions) stops the run at once.
 /// </summary>
 public sealed class CandidateScorer : ICandidateScorer
 {
@@ -55,7 +56,8 @@ public sealed class CandidateScorer : ICandidateScorer
         {
             return EvaluationOutcome.Succeeded(score());
         }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        // Data that no model of this architecture can score fails every candidate alike: it stops the run at once.
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or TaskDataException))
         {
             return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
         }
