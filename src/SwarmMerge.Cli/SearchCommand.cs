@@ -13,10 +13,15 @@ internal static class SearchCommand
         var config = new Argument<FileInfo?>("config") { Description = "Search config (YAML): base_model, models, tasks, methods, budget, baselines, seed.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Run folder for the log, state, merged model and report." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder (after a crash or kill)." };
+        var cluster = new SearchClusterOptions();
         var command = new Command("search", "Search merged models with PSO-Merging (and the searches it is compared with) on the optimization split; report on the test split.")
         {
             config, output, resume,
         };
+        foreach (var option in cluster.All)
+        {
+            command.Options.Add(option);
+        }
         command.Validators.Add(result =>
         {
             bool fresh = result.GetValue(config) is not null && result.GetValue(output) is not null;
@@ -27,8 +32,9 @@ internal static class SearchCommand
             }
         });
         command.SetAction((result, cancellation) => Task.FromResult(result.GetValue(resume) is { } folder
-            ? Execute(folder.FullName, () => SearchRun.Resume(folder.FullName, Progress, cancellation))
-            : Execute(result.GetValue(output)!.FullName, () => SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation))));
+            ? Execute(folder.FullName, () => cluster.Run(result, () => SearchRun.Origin(folder.FullName), remote => SearchRun.Resume(folder.FullName, Progress, cancellation, remote)))
+            : Execute(result.GetValue(output)!.FullName, () => cluster.Run(result, () => (result.GetValue(config)!.FullName, Environment.CurrentDirectory),
+                remote => SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation, remote)))));
         return command;
     }
 

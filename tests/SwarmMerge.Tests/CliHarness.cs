@@ -10,7 +10,7 @@ internal static class CliHarness
 
     public static (int Code, string Out, string Error) Run(CancellationToken cancellation, params string[] args)
     {
-        var root = new RootCommand { MergeCommand.Create(), EvalCommand.Create(), SearchCommand.Create(), DemoCommand.Create(), InferenceCommands.Run(), InferenceCommands.Classify() };
+        var root = new RootCommand { MergeCommand.Create(), EvalCommand.Create(), SearchCommand.Create(), WorkerCommand.Create(), DemoCommand.Create(), InferenceCommands.Run(), InferenceCommands.Classify() };
         var (output, error) = (new StringWriter(), new StringWriter());
         var (oldOut, oldError) = (Console.Out, Console.Error);
         Console.SetOut(output);

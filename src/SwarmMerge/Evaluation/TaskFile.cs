@@ -32,6 +32,9 @@ public sealed class TaskFile
     /// <summary>The external evaluator, when the file names a command instead of built-in scoring.</summary>
     public ExternalEvaluator? Evaluator { get; }
 
+    /// <summary>The optimization split's data files (absolute), one per task; none with an external evaluator.</summary>
+    public IReadOnlyList<string> OptimizationFiles => Evaluator is null ? _tasks.Select(t => t.Optimization).ToList() : [];
+
     /// <summary>Reads and validates the task file (not yet the data).</summary>
     /// <exception cref="TaskDataException">The file is missing or invalid; the message names the line, task and field.</exception>
     public static TaskFile Load(string path)

@@ -13,41 +13,7 @@ public sealed class SearchRunTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string Family()
-    {
-        string basePath = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, "base"));
-        foreach (int e in new[] { 1, 2 })
-        {
-            string expert = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, $"expert{e}"));
-            var random = new Random(e);
-            PairedFixtures.Rewrite(expert, (_, values) => values.Select(v => v + (float)(random.NextDouble() - 0.5) * 0.2f).ToArray());
-        }
-        File.WriteAllText(Path.Combine(_folder, "opt.jsonl"), "{\"p\": \"the cat\", \"a\": \"sat\"}\n{\"p\": \"one two\", \"a\": \"three\"}\n{\"p\": \"red\", \"a\": \"blue\"}\n");
-        File.WriteAllText(Path.Combine(_folder, "test.jsonl"), "{\"p\": \"a b\", \"a\": \"c\"}\n{\"p\": \"up\", \"a\": \"down\"}\n");
-        File.WriteAllText(Path.Combine(_folder, "tasks.yml"), """
-            tasks:
-              - {name: words, kind: multiple_choice, optimization: opt.jsonl, test: test.jsonl, prompt: '{p}', choices: [' {a}', ' {p}'], label: a}
-            """.Replace("label: a}", "label: k}"));
-        // Choice index column: the right answer is always choice 0.
-        foreach (string split in new[] { "opt.jsonl", "test.jsonl" })
-        {
-            string path = Path.Combine(_folder, split);
-            File.WriteAllLines(path, File.ReadAllLines(path).Select(l => l.Replace("}", ", \"k\": 0}")));
-        }
-        string config = Path.Combine(_folder, "search.yml");
-        File.WriteAllText(config, $"""
-            base_model: {basePath}
-            models: [{Path.Combine(_folder, "expert1")}, {Path.Combine(_folder, "expert2")}]
-            tasks: {Path.Combine(_folder, "tasks.yml")}
-            methods:
-              - pso: {"{steps: 1}"}
-              - random: {"{}"}
-            baselines: [task_arithmetic, ties]
-            seed: 3
-            threads: 2
-            """);
-        return config;
-    }
+    private string Family() => RunFamily.Write(_folder);
 
     [Fact]
     public void A_run_writes_log_state_merged_model_and_report_and_resumes_to_the_same_result()

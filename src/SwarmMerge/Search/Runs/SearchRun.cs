@@ -42,7 +42,12 @@ public static class SearchRun
     /// <summary>Starts a run of <paramref name="configPath"/> in the new (or empty) folder <paramref name="runDirectory"/>.</summary>
     /// <remarks>Every input is checked first (see <see cref="SearchRunPlan"/>); the folder is made only when all is valid.</remarks>
     /// <exception cref="SearchConfigException">The folder already holds a run (resume it instead) or the config is invalid.</exception>
-    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="configPath">The search config.</param>
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="progress">Told of every evaluation.</param>
+    /// <param name="cancellation">Stops the run between evaluations (it can be resumed).</param>
+    /// <param name="remote">Scores the searches' candidates elsewhere (on a cluster's workers); null: in this process.</param>
+    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default, IRemoteScoring? remote = null)
     {
         runDirectory = Path.GetFullPath(runDirectory);
         if (File.Exists(Path.Combine(runDirectory, ConfigFileName)))
@@ -54,11 +59,24 @@ public static class SearchRun
         Directory.CreateDirectory(runDirectory);
         File.Copy(configPath, Path.Combine(runDirectory, ConfigFileName));
         File.WriteAllText(Path.Combine(runDirectory, RunInfoFileName), new JsonObject { ["working_directory"] = Environment.CurrentDirectory }.ToJsonString());
-        return Run(plan, progress, cancellation);
+        return Run(plan, progress, cancellation, remote);
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> with the config it was started with.</summary>
-    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="progress">Told of every evaluation.</param>
+    /// <param name="cancellation">Stops the run between evaluations (it can be resumed).</param>
+    /// <param name="remote">Scores the searches' candidates elsewhere (on a cluster's workers); null: in this process.</param>
+    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default, IRemoteScoring? remote = null)
+    {
+        var (configPath, workingDirectory) = Origin(runDirectory);
+        using var plan = SearchRunPlan.Open(SearchConfigParser.Load(configPath, workingDirectory), runDirectory, cancellation);
+        return Run(plan, progress, cancellation, remote);
+    }
+
+    /// <summary>The config copy in the run folder <paramref name="runDirectory"/>, and the working directory its paths resolve against.</summary>
+    /// <exception cref="SearchConfigException">The folder holds no search run, or its run.json is unreadable.</exception>
+    public static (string ConfigPath, string WorkingDirectory) Origin(string runDirectory)
     {
         runDirectory = Path.GetFullPath(runDirectory);
         string configPath = Path.Combine(runDirectory, ConfigFileName);
@@ -77,15 +95,16 @@ public static class SearchRun
         {
             throw new SearchConfigException(e.Message);
         }
-        using var plan = SearchRunPlan.Open(SearchConfigParser.Load(configPath, workingDirectory), runDirectory, cancellation);
-        return Run(plan, progress, cancellation);
+        return (configPath, workingDirectory);
     }
 
     /// <summary>Runs <paramref name="config"/> in <paramref name="runDirectory"/> (resuming what is there), after checking every input.</summary>
-    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation)
+    /// <remarks>With <paramref name="remote"/>, only the searches' optimization-split candidates go elsewhere: the expert
+    /// reference of the normalized fitness, the baselines and the test split are scored here, after the searches.</remarks>
+    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote = null)
     {
         using var plan = SearchRunPlan.Open(config, runDirectory, cancellation);
-        return Run(plan, progress, cancellation);
+        return Run(plan, progress, cancellation, remote);
     }
 
     /// <summary>The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.</summary>
@@ -93,7 +112,7 @@ public static class SearchRun
 
     private static readonly string[] ScratchFolders = [CandidateFolder, ".evo-candidate", ".evo-best", ".baseline"];
 
-    private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation)
+    private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote)
     {
         var config = plan.Config;
         string runDirectory = plan.RunDirectory;
@@ -101,6 +120,7 @@ public static class SearchRun
         var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, plan.Scorer, plan.Optimization) : null);
 
         var results = new List<SearchResult>();
+        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         for (int i = 0; i < plan.Searches.Count; i++)
         {
             var (method, evo, directory) = plan.Searches[i];
@@ -114,14 +134,12 @@ public static class SearchRun
                 Progress = Report(progress, method.Name, i, plan.Searches.Count, plan.Budget),
                 Cancellation = cancellation,
             };
-            var found = SearchSession.Run(search, candidate => evo is null
-                ? plan.Scorer.Score(materializer, candidate, plan.Optimization)
-                : ScoreEvo(evo, candidate.Values, plan.Scorer, plan.Optimization, runDirectory, config.Threads, cancellation), options);
-            results.Add(found with { Method = method.Name });
+            var batch = remote?.For(config, method, materializer)
+                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, plan.Optimization, evoCandidate, config.Threads, cancellation), options.Clock);
+            results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name });
         }
 
         // Evo scored its candidates through a scratch checkpoint.
-        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         if (Directory.Exists(evoCandidate))
         {
             Directory.Delete(evoCandidate, recursive: true);
@@ -205,20 +223,6 @@ public static class SearchRun
         return (testScores, kinds);
     }
 
-    private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, ICandidateScorer scorer, TaskSet tasks, string runDirectory, int threads, CancellationToken cancellation)
-    {
-        string folder = Path.Combine(runDirectory, ".evo-candidate");
-        try
-        {
-            space.WriteCheckpoint(point, folder, new MergeOptions { Overwrite = true, Threads = threads }, cancellation);
-            return scorer.Score(folder, tasks);
-        }
-        catch (Exception e) when (e is MergeConfigException or IOException)
-        {
-            return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
     /// <summary>Each task's reference for the normalized mean: the best expert's optimization-split score on it.</summary>
     private static Dictionary<string, double> ExpertReference(SearchConfig config, ICandidateScorer scorer, TaskSet optimization)
     {
@@ -239,7 +243,7 @@ public static class SearchRun
     }
 
     /// <summary>The merge plan of baseline <paramref name="method"/> (its defaults when <paramref name="parameters"/> is empty).</summary>
-    internal static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
+    public static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
     {
         if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
         {

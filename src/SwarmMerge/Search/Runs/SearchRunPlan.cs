@@ -93,9 +93,7 @@ internal sealed class SearchRunPlan : IDisposable
             searches.Add((method, evo, directory));
         }
         Searches = searches;
-        Scorer = Own<ICandidateScorer>(TaskFile.Evaluator is { } evaluator
-            ? new ExternalCandidateScorer(evaluator, Path.Combine(RunDirectory, SearchRun.CandidateFolder), cancellation)
-            : CandidateScorer.Open(Config.BaseModel, Optimization, Config.Threads, cancellation));
+        Scorer = Own(RunScoring.OpenScorer(TaskFile, Config.BaseModel, Optimization, Path.Combine(RunDirectory, SearchRun.CandidateFolder), Config.Threads, cancellation));
     }
 
     /// <summary>A resumed search's state and log must be readable: a corrupt one fails now, not after the other searches ran.</summary>
