@@ -22,8 +22,9 @@ internal static class MergeCommand
         var outPath = new Argument<DirectoryInfo?>("out_path") { Description = "Output folder (written atomically), as mergekit-yaml's OUT_PATH; or give --out.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (written atomically)." };
         var shardSize = new Option<string>("--out-shard-size") { Description = "Largest shard, e.g. 500M, 5G (decimal units; Ki/Mi/Gi binary; mergekit's 5B = 5 billion bytes).", DefaultValueFactory = _ => "5G" };
-        var threads = new Option<int>("--threads", "--num-threads", "-j") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var seed = new Option<ulong>("--seed", "--random-seed") { Description = "Seed of the random methods (dare_*, della*); the same seed gives identical bytes.", DefaultValueFactory = _ => 0 };
+        shardSize.Validators.Add(SizeError);
+        var threads = NumberOptions.Threads("Worker threads.", "--num-threads", "-j");
+        var seed = NumberOptions.Create("--seed", "Seed of the random methods (dare_*, della*); the same seed gives identical bytes.", 0UL, () => 0UL, "--random-seed");
         var dryRun = new Option<bool>("--dry-run") { Description = "Validate every input and print the plan; write nothing." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a non-empty output folder (only once the new one is complete)." };
         var copyTokenizer = new Option<bool>("--copy-tokenizer") { Description = "Copy the tokenizer and generation_config.json (the default, as mergekit)." };
@@ -74,49 +75,53 @@ internal static class MergeCommand
         return command;
     }
 
-    private static int Run(FileInfo configFile, DirectoryInfo output, string shardSize, MergeOptions options, bool dryRun, CancellationToken cancellation)
+    private static void SizeError(System.CommandLine.Parsing.OptionResult result)
     {
         try
         {
-            long maxShard = ByteSize.Parse(shardSize);
-            if (options.Threads < 1)
-            {
-                throw new MergeConfigException("--threads must be at least 1.");
-            }
-            var config = MergeConfigParser.Load(configFile.FullName);
-            using var plan = MergePlanner.Create(config, Environment.CurrentDirectory);
-            foreach (string warning in plan.Warnings)
-            {
-                Console.Error.WriteLine($"warning: {warning}");
-            }
-            PrintPlan(plan, output.FullName, maxShard);
-            if (dryRun)
-            {
-                Console.WriteLine("Dry run: every input is valid; nothing was written.");
-                return 0;
-            }
-            var progress = new Progress<MergeProgress>(p =>
-            {
-                if (p.Done == p.Total || p.Done % 25 == 0)
-                {
-                    Console.Error.Write($"\r  {p.Done}/{p.Total} tensors");
-                }
-            });
-            var result = MergeExecutor.Run(plan, output.FullName, options with { MaxShardBytes = maxShard }, new SynchronousProgress<MergeProgress>(p => ((IProgress<MergeProgress>)progress).Report(p)), cancellation);
-            Console.Error.WriteLine();
-            Console.WriteLine($"Wrote {result.Directory}: {result.Shards.Count} shard(s), {result.Bytes / 1e6:F1} MB in {result.Seconds:F1} s.");
+            ByteSize.Parse(result.GetValueOrDefault<string>());
+        }
+        catch (FormatException e)
+        {
+            result.AddError($"--out-shard-size: {e.Message}");
+        }
+    }
+
+    private static int Run(FileInfo configFile, DirectoryInfo output, string shardSize, MergeOptions options, bool dryRun, CancellationToken cancellation)
+    {
+        long maxShard = ByteSize.Parse(shardSize);
+        var config = MergeConfigParser.Load(configFile.FullName);
+        using var plan = MergePlanner.Create(config, Environment.CurrentDirectory);
+        plan.CheckOutput(output.FullName);
+        foreach (string warning in plan.Warnings)
+        {
+            Console.Error.WriteLine($"warning: {warning}");
+        }
+        PrintPlan(plan, output.FullName, maxShard);
+        if (dryRun)
+        {
+            Console.WriteLine("Dry run: every input is valid; nothing was written.");
             return 0;
         }
-        catch (Exception e) when (CliErrors.IsUserError(e))
+        var progress = new Progress<MergeProgress>(p =>
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            if (p.Done == p.Total || p.Done % 25 == 0)
+            {
+                Console.Error.Write($"\r  {p.Done}/{p.Total} tensors");
+            }
+        });
+        MergeResult result;
+        try
+        {
+            result = MergeExecutor.Run(plan, output.FullName, options with { MaxShardBytes = maxShard }, new SynchronousProgress<MergeProgress>(p => ((IProgress<MergeProgress>)progress).Report(p)), cancellation);
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("\nCancelled; the output folder was not written.");
-            return 130;
+            throw new Interrupted($"Interrupted; {output.FullName} was not written{(Directory.Exists(output.FullName) ? " (the existing folder is untouched)" : "")}.");
         }
+        Console.Error.WriteLine();
+        Console.WriteLine($"Wrote {result.Directory}: {result.Shards.Count} shard(s), {result.Bytes / 1e6:F1} MB in {result.Seconds:F1} s.");
+        return 0;
     }
 
     private static void PrintPlan(MergePlan plan, string output, long maxShard)

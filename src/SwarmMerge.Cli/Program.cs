@@ -9,4 +9,4 @@ root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InferenceCommands.Run());
 root.Subcommands.Add(InferenceCommands.Classify());
-return root.Parse(args).Invoke();
+return CliRunner.Run(root, args);

@@ -31,33 +31,36 @@ internal static class SearchCommand
                 result.AddError("Give either CONFIG.yml --out RUN_DIR, or --resume RUN_DIR.");
             }
         });
-        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() => Execute(() => result.GetValue(resume) is { } folder
-            ? cluster.Run(result, () => SearchRun.Origin(folder.FullName), remote => SearchRun.Resume(folder.FullName, Progress, cancellation, remote))
-            : cluster.Run(result, () => (result.GetValue(config)!.FullName, Environment.CurrentDirectory),
-                remote => SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation, remote))))));
+        command.SetAction((result, cancellation) => Task.FromResult(result.GetValue(resume) is { } folder
+            ? Execute(folder.FullName, () => cluster.Run(result, () => SearchRun.Origin(folder.FullName), remote => SearchRun.Resume(folder.FullName, Progress, cancellation, remote)))
+            : Execute(result.GetValue(output)!.FullName, () => cluster.Run(result, () => (result.GetValue(config)!.FullName, Environment.CurrentDirectory),
+                remote => SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation, remote)))));
         return command;
     }
 
     /// <summary>The progress display of a run (one line, rewritten in place on a terminal).</summary>
     public static IProgress<SearchProgress> Progress { get; } = new SynchronousProgress<SearchProgress>(Show);
 
-    /// <summary>Runs <paramref name="run"/> and prints its summary: each search's cost and the test-split table.</summary>
-    public static int Execute(Func<SearchRunResult> run)
+    /// <summary>Runs <paramref name="run"/> (whose run folder is <paramref name="folder"/>) and prints its summary: each search's cost and the test-split table.</summary>
+    public static int Execute(string folder, Func<SearchRunResult> run)
     {
         SearchRunResult result;
         try
         {
             result = run();
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (File.Exists(Path.Combine(folder, SearchRun.ConfigFileName)))
         {
-            Console.Error.WriteLine("\nInterrupted. The log is intact: continue with 'swarmmerge search --resume RUN_DIR'.");
-            return 130;
+            throw new Interrupted($"Interrupted; the log is intact. Continue with: {CliRunner.ProgramName} search --resume {ShellWord(folder)}");
         }
         Console.Error.WriteLine();
         Print(result);
         return 0;
     }
+
+    /// <summary><paramref name="text"/> as one shell word (quoted when it holds anything but safe characters).</summary>
+    private static string ShellWord(string text) =>
+        text.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+:=@%,".Contains(c)) ? text : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static void Show(SearchProgress p)
     {

@@ -19,7 +19,7 @@ internal static class WorkerCommand
         {
             config, cluster, threads, siloPort, gatewayPort, untilStdinCloses,
         };
-        command.SetAction((result, cancellation) => CliErrors.GuardAsync(async () =>
+        command.SetAction(async (result, cancellation) =>
         {
             var search = SearchConfigParser.Load(result.GetValue(config)!.FullName, Environment.CurrentDirectory);
             if (result.GetValue(threads) is int count)
@@ -38,7 +38,7 @@ internal static class WorkerCommand
                 // Ctrl-C while starting: nothing to leave.
             }
             return 0;
-        }));
+        });
         return command;
     }
 }

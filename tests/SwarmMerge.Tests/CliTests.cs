@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using SwarmMerge.Cli;
 using SwarmMerge.Tests.Evaluation;
 
 namespace SwarmMerge.Tests;
@@ -14,23 +12,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { MergeCommand.Create(), EvalCommand.Create(), InferenceCommands.Run(), InferenceCommands.Classify() };
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            return (root.Parse(args).Invoke(), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CliHarness.Run(args);
 
     private string MergeConfig(string method = "ties")
     {

@@ -83,7 +83,7 @@ public sealed class Checkpoint : IDisposable
             {
                 OpenSharded(directory, indexPath, files, fileOfTensor, tensors);
             }
-            else if (File.Exists(singlePath))
+            else if (File.Exists(singlePath) || System.IO.Directory.Exists(singlePath))
             {
                 var file = SafetensorsFile.Open(singlePath);
                 files.Add(file);
@@ -121,9 +121,9 @@ public sealed class Checkpoint : IDisposable
         var wanted = new Dictionary<SafetensorsFile, HashSet<string>>();
         foreach (var (tensorName, shardNode) in weightMap)
         {
-            if (shardNode is not JsonValue shardValue || !shardValue.TryGetValue(out string? shard) || string.IsNullOrEmpty(shard))
+            if (shardNode is not JsonValue shardValue || !shardValue.TryGetValue(out string? shard) || string.IsNullOrEmpty(shard) || shard.Any(char.IsControl))
             {
-                throw new SafetensorsFormatException(indexPath, tensorName, "weight_map entry is not a file name");
+                throw new SafetensorsFormatException(indexPath, tensorName, "weight_map entry is not a file name (a non-empty string without control characters)");
             }
             string shardPath = Path.GetFullPath(Path.Combine(directory, shard));
             if (Path.IsPathRooted(shard) || !shardPath.StartsWith(root, StringComparison.Ordinal))
@@ -171,12 +171,13 @@ public sealed class Checkpoint : IDisposable
         try
         {
             // Duplicate keys are an error, not a silent "last one wins": which tensor or setting was meant is unknowable.
-            return JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+            // Invalid UTF-8 is an error too, rather than text silently rewritten with U+FFFD.
+            return JsonNode.Parse(InputFiles.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new SafetensorsFormatException(path, null, "is not a JSON object");
         }
         catch (JsonException e)
         {
-            throw new SafetensorsFormatException(path, null, $"is not valid JSON ({e.Message})");
+            throw new SafetensorsFormatException(path, null, $"is not valid JSON ({JsonErrors.Describe(e)})");
         }
     }
 

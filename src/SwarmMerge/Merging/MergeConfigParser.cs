@@ -1,3 +1,4 @@
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -18,11 +19,11 @@ public static class MergeConfigParser
     /// <summary>Reads the config file at <paramref name="path"/>.</summary>
     public static MergeConfig Load(string path)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new MergeConfigException($"Config file '{path}' does not exist.");
         }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFiles.ReadAllText(path), path);
     }
 
     /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
@@ -205,7 +206,7 @@ public static class MergeConfigParser
         }
         foreach (var (keyNode, value) in mapping.Children)
         {
-            result[Text(keyNode, source)] = ParseSetting(value, source);
+            result[Text(keyNode, source)] = ParseSetting(value, source) with { Location = $"{source}: line {keyNode.Start.Line}" };
         }
         return result;
     }

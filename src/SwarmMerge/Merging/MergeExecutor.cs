@@ -26,6 +26,7 @@ public static class MergeExecutor
         IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
+        plan.CheckOutput(outputDirectory);
         using var output = new AtomicDirectory(outputDirectory, options.Overwrite);
         IReadOnlyList<string> shards;
         long bytes;

@@ -71,6 +71,13 @@ public sealed class MergePlan : IDisposable
     /// <summary>Bytes the output will hold.</summary>
     public long OutputBytes => Tensors.Sum(t => t.Output.ByteLength);
 
+    /// <summary>Throws when <paramref name="outputDirectory"/> is, lies inside, or holds an input folder of this merge (compared after resolving links).</summary>
+    /// <exception cref="IOException">The output would overwrite an input.</exception>
+    public void CheckOutput(string outputDirectory) =>
+        OutputPaths.CheckOutsideInputs(outputDirectory, (Base is null ? [] : new[] { (Base.Directory, "base_model") })
+            .Concat(Models.Select(m => (m.Directory, "model")))
+            .Append((TokenizerSource, "tokenizer_source")));
+
     /// <inheritdoc />
     public void Dispose()
     {

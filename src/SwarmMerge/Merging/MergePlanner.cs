@@ -57,9 +57,9 @@ public static class MergePlanner
         }
 
         var baseModel = config.BaseModel is null ? null : Open(config.BaseModel, "base_model");
-        TensorDType? outputDType = ParseDType(config.OutDType, "out_dtype") ?? ParseDType(config.DType, "dtype");
+        TensorDType? dtype = ParseDType(config.DType, "dtype"), outputDType = ParseDType(config.OutDType, "out_dtype") ?? dtype;
         var warnings = new List<string>();
-        WarnUnusedParameters(config, method, warnings);
+        CheckParameterNames(config, method);
 
         var layout = config.Slices is null
             ? WholeModels(config, method, baseModel, Open, warnings)
@@ -93,6 +93,10 @@ public static class MergePlanner
             "union" => throw new MergeConfigException("tokenizer_source: 'union' (merging vocabularies) is not supported; use 'base' or a model folder."),
             var path => Open(path, "tokenizer_source").Directory,
         };
+        foreach (string name in MergeExecutor.SupportFiles.Where(name => File.Exists(Path.Combine(tokenizerSource, name))))
+        {
+            InputFiles.RequireRegularFile(Path.Combine(tokenizerSource, name)); // copied into the output at the end
+        }
         return new MergePlan(config, method, layout.Reference, baseModel, layout.Models, tensors, warnings,
             tokenizerSource, outputDType, opened.Values.ToList()) { OutputLayers = layout.OutputLayers };
     }
@@ -155,18 +159,21 @@ public static class MergePlanner
             ?? throw new MergeConfigException($"Missing required parameter '{definition.Name}'{(model is null ? "" : $" of model '{model}'")} for tensor '{tensor}'.");
     }
 
-    private static void WarnUnusedParameters(MergeConfig config, IMergeMethod method, List<string> warnings)
+    // An unknown parameter is an error with its line: a typo ("dencity") would otherwise merge with the default.
+    private static void CheckParameterNames(MergeConfig config, IMergeMethod method)
     {
         var known = method.Parameters.Concat(method.ModelParameters).Select(d => d.Name).ToHashSet();
-        var given = config.Parameters.Keys.Select(k => (k, "parameters"))
-            .Concat(config.Models.SelectMany(m => m.Parameters.Keys.Select(k => (k, $"model '{m.Model}'"))))
-            .Concat((config.Slices ?? []).SelectMany((s, i) => s.Parameters.Keys.Select(k => (k, $"slices[{i}]"))
-                .Concat(s.Sources.SelectMany(src => src.Parameters.Keys.Select(k => (k, $"slices[{i}] model '{src.Model}'"))))));
-        foreach (var (name, where) in given.Distinct())
+        IEnumerable<(string Name, ParameterSetting Setting, string Where)> In(IReadOnlyDictionary<string, ParameterSetting> parameters, string where) =>
+            parameters.Select(p => (p.Key, p.Value, where));
+        var given = In(config.Parameters, "parameters")
+            .Concat(config.Models.SelectMany(m => In(m.Parameters, $"model '{m.Model}'")))
+            .Concat((config.Slices ?? []).SelectMany((s, i) => In(s.Parameters, $"slices[{i}]")
+                .Concat(s.Sources.SelectMany(src => In(src.Parameters, $"slices[{i}] model '{src.Model}'")))));
+        foreach (var (name, setting, where) in given)
         {
             if (!known.Contains(name))
             {
-                warnings.Add($"{where}: parameter '{name}' is not used by merge_method '{method.Name}' (it reads: {string.Join(", ", known.Order())}).");
+                throw new MergeConfigException($"{setting.Location ?? where}: unknown parameter '{name}' for merge_method '{method.Name}' (it reads: {string.Join(", ", known.Order())}).");
             }
         }
     }

@@ -87,9 +87,9 @@ public sealed class TensorMergeJob
 
     private double AsNumber(object value, string name, int? model) => value switch
     {
-        double d => d,
+        double d when double.IsFinite(d) => d,
         bool b => b ? 1 : 0,
-        _ => throw Invalid(name, model, "a number"),
+        _ => throw Invalid(name, model, "a finite number"),
     };
 
     internal void Open()

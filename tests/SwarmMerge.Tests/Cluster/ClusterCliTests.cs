@@ -20,7 +20,7 @@ public sealed class ClusterCliTests : IDisposable
         Console.SetError(error);
         try
         {
-            return (root.Parse(args).Invoke(), error.ToString());
+            return (CliRunner.Run(root, args, CancellationToken.None), error.ToString());
         }
         finally
         {

@@ -149,7 +149,7 @@ public sealed class PsoStartAndAnchorTests
         var bad = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["preset"] = "fast" });
         Assert.Contains("unknown preset 'fast'", Assert.Throws<SearchConfigException>(() => SearchMethods.Pso(bad, Config(members, bad))).Message);
         var fraction = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["steps"] = 2.5 });
-        Assert.Contains("'steps' must be a whole number", Assert.Throws<SearchConfigException>(() => SearchMethods.Pso(fraction, Config(members, fraction))).Message);
+        Assert.Contains("'steps' must be an integer ≥ 0, not 2.5", Assert.Throws<SearchConfigException>(() => SearchMethods.Pso(fraction, Config(members, fraction))).Message);
     }
 
     [Fact]

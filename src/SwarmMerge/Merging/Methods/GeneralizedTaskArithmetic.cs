@@ -92,10 +92,11 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
         for (int i = 0; i < job.ModelCount; i++)
         {
             job.ModelNumber(i, "weight");
+            // mergekit treats a density above 1 as 1 and fails later on one below 0; both are refused here, as typos.
             double density = job.ModelNumber(i, "density");
-            if (double.IsNaN(density))
+            if (density is < 0 or > 1)
             {
-                throw job.Invalid("density", i, "a number");
+                throw job.Invalid("density", i, "between 0 and 1");
             }
             if (_kind == SparsificationKind.MagnitudeOutliers && job.ModelNumber(i, "gamma") is < 0 or > 1)
             {
@@ -104,7 +105,7 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
             if (_kind == SparsificationKind.DellaMagprune && density is > 0 and < 1)
             {
                 double epsilon = job.ModelNumber(i, "epsilon");
-                if (density - epsilon <= 0 || density + epsilon >= 1)
+                if (epsilon < 0 || density - epsilon <= 0 || density + epsilon >= 1)
                 {
                     throw job.Invalid("epsilon", i, $"such that density ± epsilon lies in (0, 1) (density is {density})");
                 }

@@ -17,13 +17,15 @@ internal sealed class MethodSpaces : IDisposable
 
     private readonly SearchConfig _config;
     private readonly string _runDirectory;
+    private readonly CancellationToken _cancellation;
     private readonly Dictionary<string, SwarmMaterializer> _opened = new(StringComparer.Ordinal);
 
     /// <summary>Opens the shared space of <paramref name="config"/>; the others open when first asked for.</summary>
-    public MethodSpaces(SearchConfig config, string runDirectory)
+    public MethodSpaces(SearchConfig config, string runDirectory, CancellationToken cancellation = default)
     {
         _config = config;
         _runDirectory = runDirectory;
+        _cancellation = cancellation;
         Shared = Open(SearchMethods.Members(config), SearchMethods.Granularity(config), []);
     }
 
@@ -36,6 +38,30 @@ internal sealed class MethodSpaces : IDisposable
         var (members, granularity, anchors) = SearchMethods.SpaceOf(method, _config);
         return Open(members, granularity, anchors);
     }
+
+    /// <summary>
+    /// Checks <paramref name="method"/>'s space without writing anything (its settings, each anchor's merge plan) and
+    /// hands it to <paramref name="check"/> (to build the search on it). An anchor not merged yet is stood in for by the
+    /// base model, which has exactly the tensors the merge will have, so the space has its real members and size.
+    /// </summary>
+    public void Check(SearchMethodConfig method, Action<SwarmMaterializer> check)
+    {
+        var (members, granularity, anchors) = SearchMethods.SpaceOf(method, _config);
+        foreach (string anchor in anchors)
+        {
+            SearchRun.BaselinePlan(_config, anchor, new Dictionary<string, object?>()).Dispose();
+        }
+        if (anchors.All(a => Directory.Exists(AnchorPath(a))))
+        {
+            check(Open(members, granularity, anchors));
+            return;
+        }
+        var standIns = anchors.Select(a => new AnchorMember(a, Directory.Exists(AnchorPath(a)) ? AnchorPath(a) : _config.BaseModel)).ToList();
+        using var standIn = SwarmMaterializer.Open(members with { Anchors = standIns }, granularity, _config.Threads);
+        check(standIn);
+    }
+
+    private string AnchorPath(string method) => Path.Combine(_runDirectory, AnchorFolder, method);
 
     private SwarmMaterializer Open(SwarmMembers members, Granularity granularity, IReadOnlyList<string> anchors)
     {
@@ -53,11 +79,11 @@ internal sealed class MethodSpaces : IDisposable
     // A merge committed atomically is complete, and the same config and seed give the same bytes: reuse it.
     private AnchorMember WriteAnchor(string method)
     {
-        string folder = Path.Combine(_runDirectory, AnchorFolder, method);
+        string folder = AnchorPath(method);
         if (!Directory.Exists(folder))
         {
             using var plan = SearchRun.BaselinePlan(_config, method, new Dictionary<string, object?>());
-            MergeExecutor.Run(plan, folder, new MergeOptions { Threads = _config.Threads, Seed = _config.Seed });
+            MergeExecutor.Run(plan, folder, new MergeOptions { Threads = _config.Threads, Seed = _config.Seed }, cancellation: _cancellation);
         }
         return new AnchorMember(method, folder);
     }

@@ -5,6 +5,9 @@ namespace SwarmMerge.Search.Runs;
 /// <summary>A <c>swarmmerge search</c> run: the models, the tasks, the searches compared under one budget, and the data-free baselines.</summary>
 public sealed record SearchConfig
 {
+    /// <summary>The config file it was read from (named in errors about its settings), or null for a config built in code.</summary>
+    public string? Source { get; init; }
+
     /// <summary>The base checkpoint folder (absolute).</summary>
     public required string BaseModel { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SwarmMerge.Evaluation;
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -17,14 +18,14 @@ public static class SearchConfigParser
     /// <exception cref="SearchConfigException">The file is missing or invalid.</exception>
     public static SearchConfig Load(string path, string workingDirectory)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new SearchConfigException($"Search config '{path}' does not exist.");
         }
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(File.ReadAllText(path)));
+            stream.Load(new StringReader(InputFiles.ReadAllText(path)));
         }
         catch (YamlException e)
         {
@@ -37,7 +38,7 @@ public static class SearchConfigParser
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            string key = Scalar(keyNode, path, "key");
             if (!Keys.Contains(key))
             {
                 throw new SearchConfigException($"{path}: line {keyNode.Start.Line}: unknown key '{key}' (known: {string.Join(", ", Keys)}).");
@@ -64,6 +65,7 @@ public static class SearchConfigParser
         };
         return new SearchConfig
         {
+            Source = Path.GetFullPath(path),
             BaseModel = Resolve(Required("base_model")),
             Experts = experts,
             Tasks = Resolve(Required("tasks")),
@@ -72,7 +74,7 @@ public static class SearchConfigParser
             Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
             Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
             Seed = values.TryGetValue("seed", out var seed) ? (ulong)Integer(seed, path, "seed", minimum: 0) : 0,
-            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1) : Environment.ProcessorCount,
+            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1, maximum: ThreadCount.Max) : Environment.ProcessorCount,
             TestLimit = values.TryGetValue("test_limit", out var limit) ? Integer(limit, path, "test_limit", minimum: 1) : null,
         };
     }
@@ -144,7 +146,11 @@ public static class SearchConfigParser
     private static string Scalar(YamlNode node, string path, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be a single value.");
 
-    private static int Integer(YamlNode node, string path, string key, int minimum) =>
-        int.TryParse(Scalar(node, path, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum
-            ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer ≥ {minimum}.");
+    private static int Integer(YamlNode node, string path, string key, int minimum, int maximum = int.MaxValue)
+    {
+        string text = Scalar(node, path, key);
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum && value <= maximum
+            ? value
+            : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer {(maximum == int.MaxValue ? $"≥ {minimum}" : $"from {minimum} to {maximum}")}, not '{text}'.");
+    }
 }

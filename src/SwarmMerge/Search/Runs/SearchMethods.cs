@@ -57,10 +57,10 @@ public static class SearchMethods
         string name = method.Name;
         var settings = new PsoSettings
         {
-            Steps = Integer(s, "steps", name),
-            Inertia = Number(s, "w", double.NaN, name),
-            Cognitive = Number(s, "c1", double.NaN, name),
-            Social = Number(s, "c2", double.NaN, name),
+            Steps = Integer(s, "steps", 0, 0, name),
+            Inertia = Number(s, "w", double.NaN, name, SettingBound.AtLeast(0)),
+            Cognitive = Number(s, "c1", double.NaN, name, SettingBound.AtLeast(0)),
+            Social = Number(s, "c2", double.NaN, name, SettingBound.AtLeast(0)),
             RandomMode = Text(s, "r", "scalar", name) switch
             {
                 "scalar" => PsoRandomMode.Scalar,
@@ -74,9 +74,9 @@ public static class SearchMethods
                 "toward_random_particle" => InitialVelocity.TowardRandomParticle,
                 string other => throw new SearchConfigException($"{name}: unknown initial_velocity '{other}' (zero or toward_random_particle)."),
             },
-            VelocityClamp = s.ContainsKey("velocity_clamp") ? Number(s, "velocity_clamp", 0, name) : null,
-            ElementwiseMemoryLimitBytes = (long)(Number(s, "memory_limit_gb", 8, name) * (1L << 30)),
-            TiedSteps = Integer(s, "tied_steps", name),
+            VelocityClamp = s.ContainsKey("velocity_clamp") ? Number(s, "velocity_clamp", 0, name, SettingBound.Above(0)) : null,
+            ElementwiseMemoryLimitBytes = (long)(Number(s, "memory_limit_gb", 8, name, new SettingBound(0, 1e9, LowerOpen: true)) * (1L << 30)),
+            TiedSteps = Integer(s, "tied_steps", 0, 0, name),
             Seed = config.Seed,
         };
         settings.Validate();
@@ -111,7 +111,7 @@ public static class SearchMethods
         var points = new List<double[]>();
         points.AddRange(Enumerable.Range(1, n).Select(Corner));
         points.AddRange(Enumerable.Range(members.FirstAnchor, members.Anchors.Count).Select(Corner));
-        foreach (double lambda in Numbers(s, "lambdas", method.Name))
+        foreach (double lambda in Numbers(s, "lambdas", method.Name, SettingBound.Finite))
         {
             var w = new double[m];
             w[0] = 1 - n * lambda;
@@ -138,7 +138,16 @@ public static class SearchMethods
         switch (method.Kind)
         {
             case "pso":
-                return PsoSearch.Create(materializer, Pso(method, config), PsoStart(method, materializer.Members));
+                var pso = Pso(method, config);
+                long need = ElementwisePsoSearch.RequiredBytes(materializer.Members.Count, materializer.ParameterCount);
+                if (pso.RandomMode == PsoRandomMode.Elementwise && (need > pso.ElementwiseMemoryLimitBytes || materializer.ParameterCount > Array.MaxLength))
+                {
+                    throw new SearchConfigException($"{method.Name}: r: elementwise keeps {3 * materializer.Members.Count + 1} full copies of the {materializer.ParameterCount:N0} merged parameters, "
+                        + $"{need / (double)(1 << 30):F2} GiB, more than memory_limit_gb ({pso.ElementwiseMemoryLimitBytes / (double)(1 << 30):G4}) allows"
+                        + (materializer.ParameterCount > Array.MaxLength ? $" and more than one vector can hold ({Array.MaxLength:N0})" : "")
+                        + "; use r: scalar (the default) or raise memory_limit_gb.");
+                }
+                return PsoSearch.Create(materializer, pso, PsoStart(method, materializer.Members));
             case "cma_es":
                 Check(s, "cma_es", "sigma0", "population");
                 return CmaEsSearch.OverCoefficients(materializer.Space, CmaEs(s, "cma_es", config.Seed));
@@ -151,19 +160,19 @@ public static class SearchMethods
                 var official = new ModelSwarmsSettings();
                 var swarms = new ModelSwarmsSettings
                 {
-                    SwarmSize = s.ContainsKey("swarm_size") ? (int)Number(s, "swarm_size", 0, "model_swarms") : null,
-                    Inertia = Number(s, "inertia", official.Inertia, "model_swarms"),
-                    Cognitive = Number(s, "cognitive", official.Cognitive, "model_swarms"),
-                    Social = Number(s, "social", official.Social, "model_swarms"),
-                    Repel = Number(s, "repel", official.Repel, "model_swarms"),
+                    SwarmSize = s.ContainsKey("swarm_size") ? Integer(s, "swarm_size", 0, 1, "model_swarms") : null,
+                    Inertia = Number(s, "inertia", official.Inertia, "model_swarms", SettingBound.AtLeast(0)),
+                    Cognitive = Number(s, "cognitive", official.Cognitive, "model_swarms", SettingBound.AtLeast(0)),
+                    Social = Number(s, "social", official.Social, "model_swarms", SettingBound.AtLeast(0)),
+                    Repel = Number(s, "repel", official.Repel, "model_swarms", SettingBound.AtLeast(0)),
                     RandomWeights = Flag(s, "random_weights", official.RandomWeights, "model_swarms"),
-                    StepLength = Number(s, "step_length", official.StepLength, "model_swarms"),
-                    StepDecay = Number(s, "step_decay", official.StepDecay, "model_swarms"),
-                    MinimumStepLength = Number(s, "min_step_length", official.MinimumStepLength, "model_swarms"),
-                    MaxIterations = (int)Number(s, "max_iterations", official.MaxIterations, "model_swarms"),
-                    Patience = (int)Number(s, "patience", official.Patience, "model_swarms"),
+                    StepLength = Number(s, "step_length", official.StepLength, "model_swarms", SettingBound.Above(0)),
+                    StepDecay = Number(s, "step_decay", official.StepDecay, "model_swarms", new SettingBound(0, 1, LowerOpen: true)),
+                    MinimumStepLength = Number(s, "min_step_length", official.MinimumStepLength, "model_swarms", SettingBound.AtLeast(0)),
+                    MaxIterations = Integer(s, "max_iterations", official.MaxIterations, 0, "model_swarms"),
+                    Patience = Integer(s, "patience", official.Patience, 1, "model_swarms"),
                     RestartStrayParticles = Flag(s, "restart", official.RestartStrayParticles, "model_swarms"),
-                    RestartPatience = Number(s, "restart_patience", official.RestartPatience, "model_swarms"),
+                    RestartPatience = Number(s, "restart_patience", official.RestartPatience, "model_swarms", SettingBound.Above(0)),
                     StartingVelocity = Text(s, "starting_velocity", "random", "model_swarms") switch
                     {
                         "random" => ModelSwarmsStartingVelocity.Random,
@@ -173,6 +182,10 @@ public static class SearchMethods
                     },
                     Seed = config.Seed,
                 };
+                if (!(swarms.Inertia + swarms.Cognitive + swarms.Social + swarms.Repel > 0))
+                {
+                    throw new SearchConfigException("model_swarms: 'inertia', 'cognitive', 'social' and 'repel' are normalized by their sum, so at least one must be > 0.");
+                }
                 swarms.Validate();
                 return new ModelSwarmsSearch(materializer.Space, swarms);
             case "random":
@@ -180,7 +193,7 @@ public static class SearchMethods
                 return new RandomSearch(materializer.Space, new RandomSearchSettings
                 {
                     Evaluations = budget,
-                    Concentration = Number(s, "concentration", 1, "random"),
+                    Concentration = Number(s, "concentration", 1, "random", SettingBound.Above(0)),
                     IncludeMembers = Flag(s, "include_members", false, "random"),
                     Seed = config.Seed,
                 });
@@ -190,13 +203,20 @@ public static class SearchMethods
     }
 
     /// <summary>The merge-parameter space an <c>evo</c> entry searches.</summary>
-    public static EvoSpace EvoSpaceOf(SearchMethodConfig method, SearchConfig config) =>
-        new(config.BaseModel, config.Experts, Text(method.Settings, "merge_method", "ties", "evo"), (int)Number(method.Settings, "layer_slices", 1, "evo"));
+    public static EvoSpace EvoSpaceOf(SearchMethodConfig method, SearchConfig config)
+    {
+        string mergeMethod = Text(method.Settings, "merge_method", "ties", method.Name);
+        if (!EvoSpace.Methods.Contains(mergeMethod))
+        {
+            throw new SearchConfigException($"{method.Name}: 'merge_method' must be one of {string.Join(", ", EvoSpace.Methods)} (the merges with a weight and a density per model), not '{mergeMethod}'.");
+        }
+        return new(config.BaseModel, config.Experts, mergeMethod, Integer(method.Settings, "layer_slices", 1, 1, method.Name));
+    }
 
     private static SwarmMembers MembersOf(IReadOnlyDictionary<string, object?> s, SearchConfig config, string method) =>
         new(config.BaseModel, config.Experts)
         {
-            DropRate = Number(s, "drop_rate", 0.8, method),
+            DropRate = Number(s, "drop_rate", 0.8, method, new SettingBound(0, 1, UpperOpen: true)),
             IncludeSparsified = Flag(s, "sparsified", true, method),
             SparsifySeed = config.Seed,
         };
@@ -226,8 +246,8 @@ public static class SearchMethods
 
     private static CmaEsSettings CmaEs(IReadOnlyDictionary<string, object?> s, string method, ulong seed) => new()
     {
-        Sigma0 = Number(s, "sigma0", 1.0 / 6, method),
-        PopulationSize = s.ContainsKey("population") ? (int)Number(s, "population", 0, method) : null,
+        Sigma0 = Number(s, "sigma0", 1.0 / 6, method, SettingBound.Above(0)),
+        PopulationSize = s.ContainsKey("population") ? Integer(s, "population", 0, 2, method) : null, // λ ≥ 2: μ = ⌊λ/2⌋ parents
         Seed = seed,
     };
 
@@ -240,22 +260,31 @@ public static class SearchMethods
         }
     }
 
-    private static double Number(IReadOnlyDictionary<string, object?> s, string key, double fallback, string method) =>
-        !s.TryGetValue(key, out var value) ? fallback
-        : value is double number ? number
-        : throw new SearchConfigException($"{method}: '{key}' must be a number, not '{Convert.ToString(value, CultureInfo.InvariantCulture)}'.");
-
-    private static int Integer(IReadOnlyDictionary<string, object?> s, string key, string method)
+    private static double Number(IReadOnlyDictionary<string, object?> s, string key, double fallback, string method, SettingBound bound)
     {
-        double value = Number(s, key, double.NaN, method);
-        return value == Math.Floor(value) && value is >= int.MinValue and <= int.MaxValue ? (int)value
-            : throw new SearchConfigException($"{method}: '{key}' must be a whole number, not {value.ToString(CultureInfo.InvariantCulture)}.");
+        if (!s.TryGetValue(key, out var value))
+        {
+            return fallback;
+        }
+        return value is double number
+            ? bound.Contains(number) ? number : throw new SearchConfigException($"{method}: '{key}' must be {bound}, not {Show(number)}.")
+            : throw new SearchConfigException($"{method}: '{key}' must be a number, not '{Convert.ToString(value, CultureInfo.InvariantCulture)}'.");
     }
 
-    private static IReadOnlyList<double> Numbers(IReadOnlyDictionary<string, object?> s, string key, string method) =>
+    // An integer setting ≥ minimum (presets give every PSO one, as a number).
+    private static int Integer(IReadOnlyDictionary<string, object?> s, string key, int fallback, int minimum, string method)
+    {
+        double value = Number(s, key, fallback, method, SettingBound.Finite);
+        return value == Math.Floor(value) && value >= minimum && value <= int.MaxValue ? (int)value
+            : throw new SearchConfigException($"{method}: '{key}' must be an integer ≥ {minimum}, not {Show(value)}.");
+    }
+
+    private static IReadOnlyList<double> Numbers(IReadOnlyDictionary<string, object?> s, string key, string method, SettingBound bound) =>
         !s.TryGetValue(key, out var value) ? []
-        : value is IReadOnlyList<object?> list && list.All(v => v is double) ? list.Cast<double>().ToList()
-        : throw new SearchConfigException($"{method}: '{key}' must be a list of numbers, e.g. [0.3, 0.5].");
+        : value is IReadOnlyList<object?> list && list.All(v => v is double number && bound.Contains(number)) ? list.Cast<double>().ToList()
+        : throw new SearchConfigException($"{method}: '{key}' must be a list of numbers ({bound} each), e.g. [0.3, 0.5].");
+
+    private static string Show(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static IReadOnlyList<string> Words(IReadOnlyDictionary<string, object?> s, string key, string method) =>
         !s.TryGetValue(key, out var value) ? []

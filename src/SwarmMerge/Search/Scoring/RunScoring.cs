@@ -16,18 +16,19 @@ public static class RunScoring
     /// <param name="tasks">The tasks the engine will score (checked for support).</param>
     /// <param name="scratchDirectory">Where the external evaluator's candidate checkpoint is written.</param>
     /// <param name="threads">Engine threads.</param>
-    /// <param name="cancellation">Stops a running external evaluator.</param>
+    /// <param name="cancellation">Stops a running external evaluator, or the engine before its next batch.</param>
     public static ICandidateScorer OpenScorer(TaskFile taskFile, string baseModel, TaskSet tasks, string scratchDirectory, int threads, CancellationToken cancellation = default) =>
         taskFile.Evaluator is { } evaluator
             ? new ExternalCandidateScorer(evaluator, scratchDirectory, cancellation)
-            : CandidateScorer.Open(baseModel, tasks, threads);
+            : CandidateScorer.Open(baseModel, tasks, threads, cancellation);
 
     /// <summary>
     /// Scores one candidate: a point of the coefficient space (or an elementwise vector) straight from
     /// <paramref name="materializer"/>; a point of <paramref name="evo"/> by merging it into <paramref name="evoScratch"/> first.
     /// </summary>
     /// <returns>Per-task scores, or why the candidate failed (a merge the method refuses, an unwritable scratch folder).</returns>
-    public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, TaskSet tasks, string evoScratch, int threads)
+    public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, TaskSet tasks, string evoScratch, int threads,
+        CancellationToken cancellation = default)
     {
         if (evo is null)
         {
@@ -35,7 +36,7 @@ public static class RunScoring
         }
         try
         {
-            evo.WriteCheckpoint(candidate.Values, evoScratch, new MergeOptions { Overwrite = true, Threads = threads });
+            evo.WriteCheckpoint(candidate.Values, evoScratch, new MergeOptions { Overwrite = true, Threads = threads }, cancellation);
             return scorer.Score(evoScratch, tasks);
         }
         catch (Exception e) when (e is MergeConfigException or IOException)

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
 using SwarmMerge.Merging.Sparsification;
 using SwarmMerge.Merging;
@@ -36,10 +37,12 @@ public sealed class SwarmMaterializer : IDisposable
         var unmerged = new List<string>();
         foreach (var tensor in baseModel.Tensors)
         {
-            bool everywhere = tensor.DType.IsMergeable() && experts.Concat(anchors).All(e => e.Contains(tensor.Name)
-                && e.Info(tensor.Name) is { } other && other.DType.IsMergeable() && other.Shape.SequenceEqual(tensor.Shape));
-            if (everywhere)
+            if (tensor.DType.IsMergeable() && !EvaluationModel.IsHead(tensor.Name))
             {
+                foreach (var expert in experts.Concat(anchors))
+                {
+                    CheckExpertTensor(expert, tensor);
+                }
                 merged.Add(tensor);
             }
             else
@@ -49,7 +52,7 @@ public sealed class SwarmMaterializer : IDisposable
         }
         if (merged.Count == 0)
         {
-            throw new ArgumentException($"The base model '{baseModel.Directory}' and the experts share no float tensor of the same shape: nothing to merge.");
+            throw new SafetensorsFormatException(baseModel.Directory, null, "has no float tensor outside task heads: nothing to merge.");
         }
         Tensors = merged;
         Unmerged = unmerged;
@@ -74,10 +77,10 @@ public sealed class SwarmMaterializer : IDisposable
     /// <summary>The coefficient space (members × groups).</summary>
     public CoefficientSpace Space { get; }
 
-    /// <summary>The merged tensors: the base's float tensors that every expert has with the same shape, in the base's order.</summary>
+    /// <summary>The merged tensors: the base's float tensors outside task heads (which every expert must have with the same shape), in the base's order.</summary>
     public IReadOnlyList<TensorInfo> Tensors { get; }
 
-    /// <summary>Base tensors that are not merged (not float, or absent or shaped differently in an expert, like task heads): written as the base has them.</summary>
+    /// <summary>Base tensors that are not merged (not float, or a task head: <c>classifier.*</c>, <c>score.*</c>): written as the base has them.</summary>
     public IReadOnlyList<string> Unmerged { get; }
 
     /// <summary>Number of merged parameters (the length of an elementwise particle vector).</summary>
@@ -109,6 +112,27 @@ public sealed class SwarmMaterializer : IDisposable
         {
             opened.ForEach(c => c.Dispose());
             throw;
+        }
+    }
+
+    /// <summary>
+    /// An expert must hold every merged tensor of the base as a float tensor of the same shape: anything else is a
+    /// different model (or a broken one), which the search would otherwise leave unmerged without a word.
+    /// </summary>
+    private static void CheckExpertTensor(Checkpoint expert, TensorInfo tensor)
+    {
+        if (!expert.Contains(tensor.Name))
+        {
+            throw new SafetensorsFormatException(expert.Directory, tensor.Name, "missing from this expert but present in the base model (is it a fine-tune of this base?)");
+        }
+        var info = expert.Info(tensor.Name);
+        if (!info.DType.IsMergeable())
+        {
+            throw new SafetensorsFormatException(expert.Directory, tensor.Name, $"is {info.DType.SafetensorsName()} here but {tensor.DType.SafetensorsName()} in the base model");
+        }
+        if (!info.Shape.SequenceEqual(tensor.Shape))
+        {
+            throw new SafetensorsFormatException(expert.Directory, tensor.Name, $"shape {info.ShapeText} does not match the base model's {tensor.ShapeText}");
         }
     }
 
@@ -170,7 +194,7 @@ public sealed class SwarmMaterializer : IDisposable
     /// base's dtypes, unmerged ones copied from the base, the base's config and tokenizer files, and
     /// <c>swarmmerge_candidate.json</c> (method, step, member, values) for provenance. The folder appears atomically.
     /// </summary>
-    public MergeResult WriteCheckpoint(Candidate candidate, string outputDirectory, bool overwrite = false, long maxShardBytes = 5_000_000_000)
+    public MergeResult WriteCheckpoint(Candidate candidate, string outputDirectory, bool overwrite = false, long maxShardBytes = 5_000_000_000, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (candidate.Vector is null)
@@ -185,6 +209,7 @@ public sealed class SwarmMaterializer : IDisposable
         {
             foreach (var tensor in _base.Tensors)
             {
+                cancellation.ThrowIfCancellationRequested();
                 if (IsMerged(tensor.Name))
                 {
                     WriteMerged(candidate, tensor, writer);
