@@ -10,6 +10,7 @@ Layout written (the folder is deleted and rebuilt):
     models/{base,expert1,expert2,expert3,expert_bigvocab,expert_near}/{config.json,model.safetensors}
     cases/NAME.yml             mergekit-style config, model paths relative to the fixture root
     expected/NAME.safetensors  the reference's output
+    expected/NAME.config.json  the reference's output config.json
     cases.json                 [{"name", "seed", "description"}]
 """
 
@@ -373,7 +374,7 @@ def all_cases():
                   description="slerp base/expert1, t 0.3"))
     c.append(case("slerp_gradient", "slerp", [m(B), m(E2)], {"t": [0, 0.5, 1]},
                   description="slerp base/expert2, gradient t [0, 0.5, 1] (layers 0,1,2 -> 0, 0.5, 1; "
-                              "embeddings t=0; norm and lm_head t=1)"))
+                              "embeddings, norm and lm_head t=0, as mergekit)"))
     c.append(case("slerp_near_parallel", "slerp", [m(B), m(NEAR)], {"t": 0.4},
                   description="slerp base/expert_near, t 0.4: embed, layer 0 and model.norm are "
                               "nearly parallel to the base (|dot| > 0.9995, lerp fallback)"))
@@ -383,6 +384,143 @@ def all_cases():
     c.append(case("model_stock_filter_wise", "model_stock", [m(E1), m(E2), m(E3)],
                   {"filter_wise": True},
                   description="model_stock with 3 experts, filter_wise true (cosine per row)"))
+    return c
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases written as YAML text (slices, passthrough, mergekit's scalar forms): the text is the case,
+# read by PyYAML's safe_load as mergekit reads it.
+# ---------------------------------------------------------------------------------------------
+
+def text_cases():
+    c = []
+    c.append(("slices_ties_params", 0,
+              "ties over two slices: per-source, per-slice and top-level parameters; expert2 reads "
+              "other layers than the base (layer_range [1, 3] against [0, 2]); a density gradient "
+              "over a 2-layer slice (t = 0, 1) and a 1-layer slice (t = 1); pre-weights from the "
+              "first slice (normalize false there), post-weights from the last (normalize default)",
+              """merge_method: ties
+base_model: models/base
+slices:
+  - sources:
+      - model: models/base
+        layer_range: [0, 2]
+      - model: models/expert1
+        layer_range: [0, 2]
+        parameters:
+          weight: 1.0
+          density: [0.3, 0.9]
+      - model: models/expert2
+        layer_range: [1, 3]
+        parameters:
+          weight: 0.6
+    parameters:
+      density: 0.5
+      normalize: false
+  - sources:
+      - model: models/base
+        layer_range: [2, 3]
+      - model: models/expert1
+        layer_range: [2, 3]
+        parameters: {weight: 0.8}
+      - model: models/expert2
+        layer_range: [0, 1]
+        parameters: {weight: 0.4, density: 0.7}
+parameters:
+  density: 0.6
+dtype: float32
+"""))
+    c.append(("slerp_slices", 0,
+              "slerp over two slices, the base listed second in the first: slice t gradient "
+              "[0.2, 0.8] (layers t = 0, 1; pre-weights t = 0 so 0.2), top-level t 0.4 for the "
+              "1-layer slice and the post-weights",
+              """slices:
+  - sources:
+      - {model: models/expert2, layer_range: [1, 3]}
+      - {model: models/base, layer_range: [0, 2]}
+    parameters:
+      t: [0.2, 0.8]
+  - sources:
+      - {model: models/base, layer_range: [2, 3]}
+      - {model: models/expert1, layer_range: [2, 3]}
+merge_method: slerp
+base_model: models/base
+parameters:
+  t: 0.4
+dtype: float32
+"""))
+    c.append(("passthrough_stack", 0,
+              "passthrough frankenmerge: expert1 layers 0-1 then expert2 layers 1-2 (4 layers, "
+              "renumbered), scale gradient [1.0, 0.5] on the second slice, bfloat16 output; "
+              "config.json from expert1 with num_hidden_layers 4",
+              """merge_method: passthrough
+slices:
+  - sources:
+      - model: models/expert1
+        layer_range: [0, 2]
+  - sources:
+      - model: models/expert2
+        layer_range: [1, 3]
+        parameters:
+          scale: [1.0, 0.5]
+dtype: bfloat16
+"""))
+    c.append(("passthrough_models_scale", 0,
+              "passthrough of one model (models: syntax) with scale 2 on mlp tensors, 1 elsewhere",
+              """merge_method: passthrough
+models:
+  - model: models/expert3
+    parameters:
+      scale:
+        - filter: mlp
+          value: 2.0
+        - value: 1
+"""))
+    c.append(("linear_slices_post_from_first_sources", 0,
+              "linear over a 1-source slice then a 2-source slice: the post-weights (norm, "
+              "lm_head, extra_ids) come from the last slice's first source only, as mergekit zips "
+              "them with the first slice's source count",
+              """merge_method: linear
+slices:
+  - sources:
+      - model: models/expert1
+        layer_range: [0, 1]
+  - sources:
+      - model: models/expert2
+        layer_range: [1, 3]
+        parameters: {weight: 0.25}
+      - model: models/expert3
+        layer_range: [1, 3]
+        parameters: {weight: 0.75}
+parameters:
+  weight: 1.0
+dtype: float32
+"""))
+    c.append(("ties_mergekit_scalars", 0,
+              "ties with mergekit's scalar forms: quoted numbers, 5e-1 (text in YAML 1.1, a float "
+              "to pydantic), yes/on booleans, 1_0 (ten), and normalize [true, false] which is the "
+              "gradient 1 -> 0 (true at t = 0 and 0.5, false at t = 1)",
+              """merge_method: ties
+base_model: models/base
+models:
+  - model: models/expert1
+    parameters:
+      weight: "1.0"
+      density: ["0.3", 0.9]
+  - model: models/expert2
+    parameters:
+      weight: '0.5'
+      density: 5e-1
+  - model: models/expert3
+    parameters:
+      weight: " 1_0 "
+      density: 0.5
+parameters:
+  normalize: [true, false]
+  int8_mask: on
+  lambda: "0.9"
+dtype: float32
+"""))
     return c
 
 
@@ -472,10 +610,13 @@ def self_check(root, models):
     assert ref.tensor_t("model.layers.1.mlp.up_proj.weight", pre) == 0.5
     assert ref.tensor_t("model.layers.2.mlp.up_proj.weight", pre) == 1.0
     assert ref.tensor_t("model.embed_tokens.weight", pre) == 0.0
-    assert ref.tensor_t("lm_head.weight", pre) == 1.0
-    assert ref.tensor_t("model.norm.weight", pre) == 1.0
+    assert ref.tensor_t("lm_head.weight", pre) == 0.0  # mergekit: everything outside the layers at t = 0
+    assert ref.tensor_t("model.norm.weight", pre) == 0.0
     assert ref.tensor_t("transformer.h.3.attn.c_attn.weight",
                         ref.layer_prefixes([f"transformer.h.{k}.x" for k in range(7)])) == 0.5
+    assert ref.layer_t(0, 1) == 1.0  # a single layer sits at t = 1 (mergekit's plan_slice)
+    assert ref.renumber("model.layers.12.mlp.up_proj.weight", 3) == "model.layers.3.mlp.up_proj.weight"
+    assert ref.as_number("0.5") == 0.5 and ref.as_number(True) == 1.0 and ref.as_number("l1") == "l1"
 
     # bf16 rounding: round to nearest, ties to even.
     xs = np.array([1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -20, -(1 + 2 ** -8)], dtype=F32)
@@ -570,6 +711,16 @@ def check_slerp_margins(root, cases):
 
 # ---------------------------------------------------------------------------------------------
 
+def write_expected(root, name, config, seed):
+    """The reference's output tensors and config.json for one case (merged twice: deterministic)."""
+    out, cfg = ref.merge_with_config(config, root, seed=seed)
+    again, _ = ref.merge_with_config(config, root, seed=seed)
+    assert all(np.array_equal(a[1].data, b[1].data) for a, b in zip(out, again))
+    os.makedirs(os.path.join(root, "expected"), exist_ok=True)
+    write_safetensors(os.path.join(root, "expected", name + ".safetensors"), out)
+    write_config(os.path.join(root, "expected", name + ".config.json"), cfg)
+
+
 def main():
     root = FIXTURE_ROOT
     if os.path.isdir(root):
@@ -590,15 +741,23 @@ def main():
         os.makedirs(os.path.join(root, "cases"), exist_ok=True)
         with open(os.path.join(root, "cases", c["name"] + ".yml"), "w", encoding="utf-8") as f:
             f.write(text)
-        out = ref.merge(parsed, root, seed=c["seed"])
-        again = ref.merge(parsed, root, seed=c["seed"])
-        assert all(np.array_equal(a[1].data, b[1].data) for a, b in zip(out, again))
-        write_safetensors(os.path.join(root, "expected", c["name"] + ".safetensors"), out)
+        write_expected(root, c["name"], parsed, c["seed"])
         manifest.append({"name": c["name"], "seed": c["seed"], "description": c["description"]})
+    for name, seed, description, text in text_cases():
+        assert name not in names
+        with open(os.path.join(root, "cases", name + ".yml"), "w", encoding="utf-8") as f:
+            f.write(text)
+        write_expected(root, name, yaml.safe_load(text), seed)
+        manifest.append({"name": name, "seed": seed, "description": description})
     with open(os.path.join(root, "cases.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
 
+    print(f"wrote {len(manifest)} cases to {root} ({folder_summary(root)})")
+
+
+def folder_summary(root, limit=1_000_000):
+    """Total size (checked against `limit`: fixtures stay small) and a digest of every file under `root`."""
     total = 0
     digest = hashlib.sha256()
     for dirpath, _, files in sorted(os.walk(root)):
@@ -607,8 +766,8 @@ def main():
             total += os.path.getsize(p)
             with open(p, "rb") as f:
                 digest.update(os.path.relpath(p, root).encode() + b"\0" + f.read())
-    assert total < 1_000_000, total
-    print(f"wrote {len(cases)} cases to {root} ({total} bytes, sha256 {digest.hexdigest()[:16]})")
+    assert total < limit, total
+    return f"{total} bytes, sha256 {digest.hexdigest()[:16]}"
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ def kept(u: np.ndarray, p) -> np.ndarray:
 # =============================================================================================
 
 _LAYER_RE = re.compile(r"(?:^|\.)(layers|layer|h|block|blocks)\.(\d+)\.")
-_T_EMBED_MARKERS = ("embed", "wte", "wpe", "shared")
+_PRE_WEIGHT_MARKERS = ("embed", "wte", "wpe", "shared")
 
 
 def layer_prefixes(names) -> dict:
@@ -170,18 +170,19 @@ def layer_prefixes(names) -> dict:
     return out
 
 
+def layer_t(index: int, count: int) -> float:
+    """t = N / (L − 1), and t = 1 when L = 1 (mergekit's plan_slice)."""
+    return index / (count - 1) if count > 1 else 1.0
+
+
 def tensor_t(name: str, prefixes: dict) -> float:
     """t for a tensor:
-    numbered layer: t = N / (L − 1), L = number of layers under the same prefix (0 when L = 1);
-    embeddings (names containing embed, wte, wpe, shared): 0; every other tensor: 1."""
+    numbered layer: t = N / (L − 1), L = number of layers under the same prefix (1 when L = 1);
+    every tensor outside the numbered layers: 0."""
     m = _LAYER_RE.search(name)
     if m:
-        n = int(m.group(2))
-        count = len(prefixes[name[: m.start(2)]])
-        return 0.0 if count == 1 else n / (count - 1)
-    if any(s in name for s in _T_EMBED_MARKERS):
-        return 0.0
-    return 1.0
+        return layer_t(int(m.group(2)), len(prefixes[name[: m.start(2)]]))
+    return 0.0
 
 
 def eval_gradient(values, t: float) -> float:
@@ -219,9 +220,10 @@ def eval_value(value, name: str, t: float):
 _MISSING = object()
 
 
-def lookup(key: str, name: str, t: float, model_params, top_params, default=_MISSING):
-    """The model's own parameters first, then the top-level parameters, then the default."""
-    for params in (model_params, top_params):
+def lookup(key: str, name: str, t: float, model_params, top_params, default=_MISSING, slice_params=None):
+    """The model's own parameters first, then the slice's, then the top-level parameters, then the
+    default. A level that gives nothing for the tensor passes to the next [A7]."""
+    for params in (model_params, slice_params, top_params):
         if params and key in params and params[key] is not None:
             found, value = eval_value(params[key], name, t)
             if found:
@@ -229,6 +231,36 @@ def lookup(key: str, name: str, t: float, model_params, top_params, default=_MIS
     if default is _MISSING:
         raise KeyError(f"parameter {key!r} is required (tensor {name})")
     return default
+
+
+def as_number(value):
+    """A value as mergekit reads it where a number is expected: YAML booleans are 1 and 0 and text
+    that pydantic reads as a float is that float (PyYAML has already resolved the YAML 1.1 forms)."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, int):
+        return float(value)
+    return value
+
+
+def coerce_parameters(params):
+    """Every scalar of a parameter block through `as_number` (filters stay text)."""
+    if params is None:
+        return None
+
+    def walk(v):
+        if isinstance(v, dict):
+            return {k: (walk(x) if k == "value" else x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return as_number(v)
+
+    return {k: walk(v) for k, v in params.items()}
 
 
 # =============================================================================================
@@ -518,7 +550,7 @@ GTA_METHODS = {
     "della": ("della_magprune", True, True, True),
     "della_linear": ("della_magprune", False, False, True),
 }
-METHODS = tuple(GTA_METHODS) + ("linear", "slerp", "model_stock")
+METHODS = tuple(GTA_METHODS) + ("linear", "slerp", "model_stock", "passthrough")
 
 _EMBED_SHAPE_MARKERS = ("embed_tokens", "wte", "word_embeddings", "shared", "embed_in",
                         "embed_out", "lm_head")
@@ -570,14 +602,129 @@ class Model:
         return x
 
 
+class Slot:
+    """One output tensor (contract, "Slices"): its name and t, the reference tensor that gives its
+    shape and dtype, the base tensor (or None), the merged inputs, the slice's parameters."""
+
+    def __init__(self, name, t, ref, ref_name, base, inputs, slice_params):
+        self.name, self.t, self.ref, self.ref_name = name, t, ref, ref_name
+        self.base = base          # (Model, tensor name) or None
+        self.inputs = inputs      # [(Model, tensor name, own parameters)]
+        self.slice_params = slice_params or {}
+
+
+NEEDS_BASE = tuple(GTA_METHODS) + ("slerp", "model_stock")
+
+
+def _models_slots(config, method, load):
+    """models: every tensor of the base (else the first model) under its own name."""
+    entries = config.get("models") or []
+    base_path = config.get("base_model") or entries[0]["model"]
+    base = load(base_path)
+    listed = [(e["model"], coerce_parameters(e.get("parameters")) or {}) for e in entries]
+    if method in NEEDS_BASE:
+        listed = [(p, prm) for p, prm in listed if p != base_path]  # the base skipped if listed
+    prefixes = layer_prefixes(list(base.tensors))
+    slots = []
+    for n in base.tensors:
+        slots.append(Slot(n, tensor_t(n, prefixes), base, n,
+                          (base, n) if config.get("base_model") else None,
+                          [(load(p), n, prm) for p, prm in listed], {}))
+    return slots, base, None
+
+
+class _Stack:
+    """A model's single stack of numbered layers, and the tensors before / after it."""
+
+    def __init__(self, model):
+        prefixes = layer_prefixes(list(model.tensors))
+        if len(prefixes) != 1:
+            raise ValueError(f"{model.path}: slices need exactly one stack of numbered layers")
+        (self.prefix, indices), = prefixes.items()
+        self.count = max(indices) + 1
+        self.layers = {i: [] for i in range(self.count)}
+        self.pre, self.post = [], []
+        for n in model.tensors:
+            m = _LAYER_RE.search(n)
+            if m:
+                self.layers[int(m.group(2))].append(n)
+            elif any(k in n for k in _PRE_WEIGHT_MARKERS) and "embed_out" not in n \
+                    and not n.startswith("lm_head"):
+                self.pre.append(n)
+            else:
+                self.post.append(n)
+
+
+def renumber(name: str, index: int) -> str:
+    """The tensor `name` of a numbered layer moved to layer `index`."""
+    m = _LAYER_RE.search(name)
+    return name[: m.start(2)] + str(index) + name[m.end(2):]
+
+
+def _slices_slots(config, method, load):
+    """slices: the first slice's pre-weights, every slice's layers renumbered from 0, the last
+    slice's post-weights (from its first m sources, m = number of sources of the first slice)."""
+    top_base = config.get("base_model")
+    slices = []
+    for k, sl in enumerate(config["slices"]):
+        sources = []
+        for src in sl["sources"]:
+            mdl = load(src["model"])
+            first, end = (int(x) for x in src["layer_range"])
+            if not 0 <= first <= end <= _Stack(mdl).count:
+                raise ValueError(f"slices[{k}]: layer_range {src['layer_range']} outside {mdl.path}")
+            sources.append((mdl, first, end, coerce_parameters(src.get("parameters")) or {}))
+        if len({end - first for _, first, end, _ in sources}) != 1:
+            raise ValueError(f"slices[{k}]: sources of different lengths")
+        if len({s[0].path for s in sources}) != len(sources):
+            raise ValueError(f"slices[{k}]: a model listed twice")
+        base_path = sl.get("base_model") or top_base
+        slices.append((sources, base_path, coerce_parameters(sl.get("parameters")) or {}))
+
+    def roles(sources, base_path):
+        base = next((s for s in sources if base_path is not None and s[0].path == base_path), None)
+        if method in NEEDS_BASE and base is None:
+            raise ValueError(f"{method}: the base model must be one of the slice's sources")
+        inputs = [s for s in sources if s is not base] if method in NEEDS_BASE else list(sources)
+        return base, inputs, base or sources[0]
+
+    def outside(sources, base_path, params, which):
+        base, inputs, ref = roles(sources, base_path)
+        names = getattr(_Stack(ref[0]), which)
+        return [Slot(n, 0.0, ref[0], n, (base[0], n) if base else None,
+                     [(s[0], n, s[3]) for s in inputs], params) for n in names]
+
+    first_sources, first_base, first_params = slices[0]
+    slots = outside(first_sources, first_base, first_params, "pre")
+    layer = 0
+    for sources, base_path, params in slices:
+        base, inputs, ref = roles(sources, base_path)
+        length = sources[0][2] - sources[0][1]
+        for k in range(length):
+            t = layer_t(k, length)
+            for n in _Stack(ref[0]).layers[ref[1] + k]:
+                slots.append(Slot(renumber(n, layer), t, ref[0], n,
+                                  (base[0], renumber(n, base[1] + k)) if base else None,
+                                  [(s[0], renumber(n, s[1] + k), s[3]) for s in inputs], params))
+            layer += 1
+    last_sources, last_base, last_params = slices[-1]
+    slots += outside(last_sources[: len(first_sources)], last_base, last_params, "post")
+    donor = load(top_base) if top_base else roles(first_sources, first_base)[2][0]
+    return slots, donor, layer
+
+
 def merge(config: dict, root: str, seed: int = 0):
     """Runs the merge described by `config` (a parsed mergekit-style YAML) with model paths
-    relative to `root`. Returns a list of (name, Tensor) in output (base) order."""
+    relative to `root`. Returns a list of (name, Tensor) in output order."""
+    out, _ = merge_with_config(config, root, seed)
+    return out
+
+
+def merge_with_config(config: dict, root: str, seed: int = 0):
+    """`merge`, plus the output's config.json (the donor's, dtype and layer count set)."""
     method = config["merge_method"]
     if method not in METHODS:
         raise ValueError(f"unknown merge_method {method!r}")
-    entries = config.get("models") or []
-    base_path = config.get("base_model") or entries[0]["model"]
     cache = {}
 
     def load(p):
@@ -585,103 +732,110 @@ def merge(config: dict, root: str, seed: int = 0):
             cache[p] = Model(root, p)
         return cache[p]
 
-    base = load(base_path)
-    listed = [(e["model"], e.get("parameters") or {}) for e in entries]
-    experts = [(p, prm) for p, prm in listed if p != base_path]  # the base skipped if listed
-    top = config.get("parameters") or {}
+    if config.get("slices"):
+        slots, donor, layers = _slices_slots(config, method, load)
+    else:
+        slots, donor, layers = _models_slots(config, method, load)
+    top = coerce_parameters(config.get("parameters")) or {}
     out_code = config.get("out_dtype") or config.get("dtype")
     out_code = dtype_code(out_code) if out_code else None
+    floats = [sl for sl in slots if sl.ref.tensors[sl.ref_name].dtype in FLOAT_DTYPES]
 
-    names = list(base.tensors)
-    prefixes = layer_prefixes(names)
-    float_names = [n for n in names if base.tensors[n].dtype in FLOAT_DTYPES]
-    t_of = {n: tensor_t(n, prefixes) for n in names}
+    def model_p(key, sl, j, default=_MISSING):
+        _, in_name, own = sl.inputs[j]
+        return lookup(key, in_name, sl.t, own, top, default, sl.slice_params)
+
+    def method_p(key, sl, default=_MISSING):
+        return lookup(key, sl.name, sl.t, None, top, default, sl.slice_params)
 
     results = {}
     if method in GTA_METHODS:
-        results = _merge_gta(method, base, [(load(p), prm) for p, prm in experts], top,
-                             float_names, t_of, seed)
+        results = _merge_gta(method, floats, model_p, method_p, seed)
     else:
-        for n in float_names:
-            t = t_of[n]
-            b = to_f32(base.tensors[n])
+        for sl in floats:
+            b = to_f32(sl.ref.tensors[sl.ref_name])
+            thetas = [mdl.f32(n, b.shape) for mdl, n, _ in sl.inputs]
             if method == "linear":
-                ms = [(load(p), prm) for p, prm in listed]
-                thetas = [m.f32(n, b.shape) for m, _ in ms]
-                weights = [float(lookup("weight", n, t, prm, top, 1.0)) for _, prm in ms]  # A8
-                normalize = bool(lookup("normalize", n, t, None, top, True))
-                results[n] = linear(thetas, weights, normalize=normalize)
+                weights = [float(model_p("weight", sl, j, 1.0)) for j in range(len(thetas))]  # A8
+                normalize = bool(method_p("normalize", sl, True))
+                results[sl.name] = linear(thetas, weights, normalize=normalize)
             elif method == "slerp":
-                if len(experts) != 1:
+                if len(thetas) != 1:
                     raise ValueError("slerp needs exactly two models: the base and one other")
-                other = load(experts[0][0]).f32(n, b.shape)
-                tt = float(lookup("t", n, t, None, top))
-                results[n] = slerp(b, other, tt)
+                results[sl.name] = slerp(b, thetas[0], float(method_p("t", sl)))
             elif method == "model_stock":
-                if len(experts) < 2:
+                if len(thetas) < 2:
                     raise ValueError("model_stock needs the base and at least two others")
-                thetas = [load(p).f32(n, b.shape) for p, _ in experts]
-                fw = bool(lookup("filter_wise", n, t, None, top, False))
-                results[n] = model_stock(b, thetas, filter_wise=fw)
+                fw = bool(method_p("filter_wise", sl, False))
+                results[sl.name] = model_stock(b, thetas, filter_wise=fw)
+            elif method == "passthrough":
+                if len(thetas) != 1 or (sl.base is not None and sl.base[0] is not sl.inputs[0][0]):
+                    raise ValueError("passthrough takes exactly one model")
+                scale = float(model_p("scale", sl, 0, 1.0))
+                results[sl.name] = thetas[0] if scale == 1 else (thetas[0] * f32(scale)).astype(F32)
 
     out = []
-    for n in names:
-        src = base.tensors[n]
+    for sl in slots:
+        src = sl.ref.tensors[sl.ref_name]
         if src.dtype not in FLOAT_DTYPES:
-            out.append((n, Tensor(src.dtype, src.shape, src.data.copy())))  # copied unchanged
+            out.append((sl.name, Tensor(src.dtype, src.shape, src.data.copy())))  # copied unchanged
             continue
-        code = out_code or src.dtype
-        out.append((n, from_f32(results[n], code)))
-    return out
+        out.append((sl.name, from_f32(results[sl.name], out_code or src.dtype)))
+    cfg = dict(donor.config)
+    if out_code:
+        cfg["dtype" if "dtype" in cfg else "torch_dtype"] = {"F32": "float32", "F16": "float16",
+                                                             "BF16": "bfloat16"}[out_code]
+    if layers is not None:
+        cfg["num_hidden_layers" if "num_hidden_layers" in cfg or "n_layer" not in cfg
+            else "n_layer"] = layers
+    return out, cfg
 
 
-def _merge_gta(method, base, experts, top, float_names, t_of, seed):
+def _merge_gta(method, slots, model_p, method_p, seed):
     kind, consensus, normalize_default, rescale_default = GTA_METHODS[method]
-    base32 = {n: to_f32(base.tensors[n]) for n in float_names}
-    # τᵢ = θᵢ − θ₀ (fp32), per expert per tensor
-    taus = [{n: (m.f32(n, base32[n].shape) - base32[n]).astype(F32) for n in float_names}
-            for m, _ in experts]
+    base32 = {sl.name: to_f32(sl.ref.tensors[sl.ref_name]) for sl in slots}
+    # τᵢ = θᵢ − θ₀ (fp32), per output tensor per expert
+    taus = {sl.name: [(mdl.f32(n, base32[sl.name].shape) - base32[sl.name]).astype(F32)
+                      for mdl, n, _ in sl.inputs] for sl in slots}
+    n_experts = len(slots[0].inputs) if slots else 0
 
-    def p(key, n, prm, default=_MISSING):
-        return lookup(key, n, t_of[n], prm, top, default)
-
-    sparse = []
-    for i, ((m, prm), tau) in enumerate(zip(experts, taus), start=1):
-        if kind is None:
-            sparse.append(tau)
-            continue
-        scopes = {n: str(p("sparsify_scope", n, prm, "tensor")) for n in float_names}
-        use_model_scope = kind in ("magnitude", "magnitude_outliers") and any(
-            s == "model" for s in scopes.values())
-        if use_model_scope:
-            if any(s != "model" for s in scopes.values()):
+    sparse = {sl.name: list(taus[sl.name]) for sl in slots}
+    if kind is not None:
+        scopes = {str(model_p("sparsify_scope", sl, j, "tensor"))
+                  for sl in slots for j in range(len(sl.inputs))}
+        if kind in ("magnitude", "magnitude_outliers") and "model" in scopes:
+            if scopes != {"model"}:
                 raise ValueError("sparsify_scope must be the same for every tensor of an expert")
-            dens = {float(p("density", n, prm, 1.0)) for n in float_names}
-            gams = {float(p("gamma", n, prm, 0.01)) for n in float_names}
-            if len(dens) != 1 or (kind == "magnitude_outliers" and len(gams) != 1):
-                raise ValueError("sparsify_scope: model needs one density (and gamma) per expert")
-            outs = sparsify_model_scope(
-                [tau[n] for n in float_names], kind, dens.pop(), gams.pop(),
-                [bool(p("rescale", n, prm, rescale_default)) for n in float_names],
-                [str(p("rescale_mode", n, prm, "l1")) for n in float_names])
-            sparse.append(dict(zip(float_names, outs)))
-            continue
-        d = {}
-        for n in float_names:
-            d[n] = sparsify(
-                tau[n], kind, float(p("density", n, prm, 1.0)),
-                gamma=float(p("gamma", n, prm, 0.01)),
-                epsilon=float(p("epsilon", n, prm, 0.15)),
-                rescale=bool(p("rescale", n, prm, rescale_default)),
-                rescale_mode=str(p("rescale_mode", n, prm, "l1")),
-                seed=seed, name=n, model_index=i)
-        sparse.append(d)
+            if any([m.path for m, _, _ in sl.inputs] != [m.path for m, _, _ in slots[0].inputs]
+                   for sl in slots):
+                raise ValueError("sparsify_scope: model needs the same models in every tensor")
+            for j in range(n_experts):
+                dens = {float(model_p("density", sl, j, 1.0)) for sl in slots}
+                gams = {float(model_p("gamma", sl, j, 0.01)) for sl in slots}
+                if len(dens) != 1 or (kind == "magnitude_outliers" and len(gams) != 1):
+                    raise ValueError("sparsify_scope: model needs one density (and gamma) per expert")
+                outs = sparsify_model_scope(
+                    [taus[sl.name][j] for sl in slots], kind, dens.pop(), gams.pop(),
+                    [bool(model_p("rescale", sl, j, rescale_default)) for sl in slots],
+                    [str(model_p("rescale_mode", sl, j, "l1")) for sl in slots])
+                for sl, o in zip(slots, outs):
+                    sparse[sl.name][j] = o
+        else:
+            for sl in slots:
+                for j in range(len(sl.inputs)):
+                    sparse[sl.name][j] = sparsify(
+                        taus[sl.name][j], kind, float(model_p("density", sl, j, 1.0)),
+                        gamma=float(model_p("gamma", sl, j, 0.01)),
+                        epsilon=float(model_p("epsilon", sl, j, 0.15)),
+                        rescale=bool(model_p("rescale", sl, j, rescale_default)),
+                        rescale_mode=str(model_p("rescale_mode", sl, j, "l1")),
+                        seed=seed, name=sl.name, model_index=j + 1)
 
     results = {}
-    for n in float_names:
-        weights = [float(p("weight", n, prm, 1.0)) for _, prm in experts]  # A8
-        normalize = bool(lookup("normalize", n, t_of[n], None, top, normalize_default))  # A6
-        lam = float(lookup("lambda", n, t_of[n], None, top, 1.0))
-        results[n] = combine_task_vectors(base32[n], [s[n] for s in sparse], weights,
-                                          consensus=consensus, normalize=normalize, lam=lam)
+    for sl in slots:
+        weights = [float(model_p("weight", sl, j, 1.0)) for j in range(len(sl.inputs))]  # A8
+        normalize = bool(method_p("normalize", sl, normalize_default))  # A6
+        lam = float(method_p("lambda", sl, 1.0))
+        results[sl.name] = combine_task_vectors(base32[sl.name], sparse[sl.name], weights,
+                                                consensus=consensus, normalize=normalize, lam=lam)
     return results

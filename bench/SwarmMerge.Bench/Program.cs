@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
     "ablations" => SearchStudies.Ablations(args[1..]),
     "scaling" => ScalingStudy.Run(args[1..]),
     "scaling-once" => ScalingStudy.RunOnce(args[1..]),
+    "cluster" => ClusterBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +23,7 @@ static int Usage()
     Console.Error.WriteLine("       SwarmMerge.Bench ablations [--config examples/family/search.yml] [--seeds 2] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench scaling [--family bench/out/family16] [--sizes 2,4,8,16] [--steps 5] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench lora [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 4] [--rank 16] [--big-rank 64] [--candidates 3] [--dir bench/out/lora] [--threads N]");
+    Console.Error.WriteLine("       SwarmMerge.Bench cluster [--config examples/family/search.yml] [--workers 1,2] [--threads 1] [--steps 2] [--experts 3] [--family-dir bench/out/merge] [--dir bench/out/cluster]");
     Console.Error.WriteLine("       SwarmMerge.Bench merge [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 3] [--methods task_arithmetic,ties,dare_ties] [--dir bench/out/merge] [--threads N] [--out-shard-size 5G]");
     return 2;
 }

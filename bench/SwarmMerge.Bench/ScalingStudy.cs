@@ -10,8 +10,9 @@ namespace SwarmMerge.Bench;
 
 /// <summary>
 /// PSO-Merging with n = 2, 4, 8, 16 experts of one family (the first n skills of its task file, each scored on
-/// its own task): fitness reached, evaluations, time per step, and peak memory, each n in a child process so
-/// that its peak RSS is its own.
+/// its own task), SwarmMerge's default and the paper's preset under the same budget (2n+1)·(S+1), beside task
+/// arithmetic and the best single expert: test mean, evaluations, time per step, and peak memory, each n in a
+/// child process so that its peak RSS is its own.
 /// </summary>
 internal static class ScalingStudy
 {
@@ -25,13 +26,13 @@ internal static class ScalingStudy
         var skills = SkillNames(Path.Combine(family, "tasks.yml"));
 
         var text = new StringBuilder();
-        text.AppendLine($"# Scaling with the number of experts: PSO-Merging (paper settings, {steps} steps) on `{family}`");
+        text.AppendLine($"# Scaling with the number of experts: PSO-Merging ({steps} steps' budget) on `{family}`");
         text.AppendLine();
-        text.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM; {threads} threads. Experts: the first n skills of the task file, scored on those n tasks (50 optimization examples each); budget (2n+1)·(S+1).");
+        text.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM; {threads} threads. Experts: the first n skills of the task file, scored on those n tasks (50 optimization examples each); budget (2n+1)·(S+1) for both PSO presets. Task arithmetic: the data-free baseline's default parameters (λ = 0.5).");
         text.AppendLine();
-        text.AppendLine("| n | particles | evaluations | best optimization fitness | test mean | best single expert (test mean) | scoring s per step | wall time (s) | peak RSS (MB) |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        var points = new List<(int N, double Fitness, double Test, double Expert, double PerStep)>();
+        text.AppendLine("| n | evaluations | PSO default: best optimization fitness | PSO default: test mean | PSO paper: test mean | task arithmetic: test mean | best single expert: test mean | scoring s per evaluation | wall time (s) | peak RSS (MB) |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var points = new List<(int N, double Test, double Paper, double Arithmetic, double Expert)>();
         foreach (int n in sizes.Where(n => n <= skills.Count))
         {
             string run = Path.Combine(dir, "scaling", $"n{n}");
@@ -42,21 +43,23 @@ internal static class ScalingStudy
             Directory.CreateDirectory(run);
             string tasks = SubsetTasks(family, skills.Take(n).ToList(), Path.Combine(run, "tasks.yml"));
             string config = Path.Combine(run, "scaling.yml");
-            File.WriteAllText(config, $"base_model: {Path.Combine(family, "base")}\nmodels:\n{string.Concat(skills.Take(n).Select(s => $"  - {Path.Combine(family, $"expert-{s}")}\n"))}tasks: {tasks}\nmethods:\n  - pso: {{steps: {steps}}}\nseed: 0\nthreads: {threads}\n");
+            File.WriteAllText(config, $"base_model: {Path.Combine(family, "base")}\nmodels:\n{string.Concat(skills.Take(n).Select(s => $"  - {Path.Combine(family, $"expert-{s}")}\n"))}tasks: {tasks}\n"
+                + $"methods:\n  - pso: {{steps: {steps}}}\n  - pso: {{preset: paper, name: pso-paper, steps: {steps}}}\nbaselines: [task_arithmetic]\nseed: 0\nthreads: {threads}\n");
             Console.Error.WriteLine($"n = {n}: {run}");
             var (result, rss) = RunChild(config, Path.Combine(run, "run"));
-            double test = result["test_mean"]!.GetValue<double>(), expert = result["best_expert_test_mean"]!.GetValue<double>();
-            double perStep = result["scoring_seconds"]!.GetValue<double>() / (steps + 1);
-            points.Add((n, result["best_fitness"]!.GetValue<double>(), test, expert, perStep));
+            double Get(string key) => result[key]!.GetValue<double>();
+            points.Add((n, Get("test_mean"), Get("paper_test_mean"), Get("task_arithmetic_test_mean"), Get("best_expert_test_mean")));
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {n} | {2 * n + 1} | {result["evaluations"]} | {points[^1].Fitness:F1} | {test:F1} | {expert:F1} | {perStep:F1} | {result["wall_seconds"]!.GetValue<double>():F1} | {rss / 1e6:F0} |"));
+                $"| {n} | {result["evaluations"]} | {Get("best_fitness"):F1} | {points[^1].Test:F1} | {points[^1].Paper:F1} | {points[^1].Arithmetic:F1} | {points[^1].Expert:F1} | {Get("scoring_seconds") / Get("scored"):F2} | {Get("wall_seconds"):F1} | {rss / 1e6:F0} |"));
         }
         text.AppendLine();
         text.AppendLine("![scaling](scaling.png)");
         var plot = new Plot();
         var xs = points.Select(p => (double)p.N).ToArray();
-        plot.Add.Scatter(xs, points.Select(p => p.Test).ToArray()).LegendText = "PSO-Merging (test mean)";
-        plot.Add.Scatter(xs, points.Select(p => p.Expert).ToArray()).LegendText = "best single expert (test mean)";
+        plot.Add.Scatter(xs, points.Select(p => p.Test).ToArray()).LegendText = "PSO-Merging, default";
+        plot.Add.Scatter(xs, points.Select(p => p.Paper).ToArray()).LegendText = "PSO-Merging, paper preset";
+        plot.Add.Scatter(xs, points.Select(p => p.Arithmetic).ToArray()).LegendText = "task arithmetic";
+        plot.Add.Scatter(xs, points.Select(p => p.Expert).ToArray()).LegendText = "best single expert";
         plot.Title("Scaling with the number of experts");
         plot.XLabel("experts n");
         plot.YLabel("test mean over the n tasks");
@@ -76,8 +79,11 @@ internal static class ScalingStudy
         Console.WriteLine(new JsonObject
         {
             ["evaluations"] = search.Evaluations,
+            ["scored"] = search.FitnessCalls,
             ["best_fitness"] = search.Best!.Fitness,
             ["test_mean"] = result.TestScores[search.Method].Values.Average(),
+            ["paper_test_mean"] = result.TestScores["pso-paper"].Values.Average(),
+            ["task_arithmetic_test_mean"] = result.TestScores["task_arithmetic"].Values.Average(),
             ["best_expert_test_mean"] = experts.Max(),
             ["scoring_seconds"] = search.ScoringSeconds,
             ["wall_seconds"] = search.WallSeconds,

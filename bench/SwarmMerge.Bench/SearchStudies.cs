@@ -13,7 +13,18 @@ namespace SwarmMerge.Bench;
 /// </summary>
 internal static class SearchStudies
 {
-    private static readonly string[] AllMethods = ["pso", "cma_es", "evo", "model_swarms", "random"];
+    // Every search, PSO twice: SwarmMerge's default and the paper's algorithm.
+    private static readonly SearchMethodConfig[] AllMethods =
+    [
+        new("pso", new Dictionary<string, object?>()),
+        new("pso", new Dictionary<string, object?> { ["preset"] = "paper" }) { Name = "pso-paper" },
+        new("cma_es", new Dictionary<string, object?>()),
+        new("evo", new Dictionary<string, object?>()),
+        new("model_swarms", new Dictionary<string, object?>()),
+        new("random", new Dictionary<string, object?>()),
+    ];
+
+    private static readonly string[] DefaultBaselines = ["task_arithmetic", "ties", "dare_ties", "della"];
 
     /// <summary><c>methods</c>: every search and baseline, <c>--seeds</c> seeds; also writes the fitness-against-evaluations curves.</summary>
     public static int Methods(string[] args)
@@ -24,8 +35,8 @@ internal static class SearchStudies
         string dir = Path.GetFullPath(o.Text("dir", "bench/out/search"));
         config = config with
         {
-            Methods = AllMethods.Select(m => config.Methods.FirstOrDefault(c => c.Kind == m) ?? new SearchMethodConfig(m, new Dictionary<string, object?>())).ToList(),
-            Baselines = config.Baselines.Count > 0 ? config.Baselines : [.. new[] { "task_arithmetic", "ties", "dare_ties" }.Select(b => (b, (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>()))],
+            Methods = AllMethods.Select(m => config.Methods.FirstOrDefault(c => c.Name == m.Name) ?? m).ToList(),
+            Baselines = config.Baselines.Count > 0 ? config.Baselines : [.. DefaultBaselines.Select(b => (b, (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>()))],
         };
         var runs = new List<SearchRunResult>();
         for (int seed = 0; seed < seeds; seed++)
@@ -126,7 +137,7 @@ internal static class SearchStudies
         {
             var curves = runs.Select(run =>
             {
-                string folder = i == 0 ? run.Directory : Path.Combine(run.Directory, "methods", config.Methods[i].Kind);
+                string folder = i == 0 ? run.Directory : Path.Combine(run.Directory, "methods", config.Methods[i].Name);
                 double best = double.NegativeInfinity;
                 return EvaluationLog.Read(Path.Combine(folder, EvaluationLog.FileName)).Select(r => best = Math.Max(best, r.Fitness ?? double.NegativeInfinity)).ToArray();
             }).ToList();

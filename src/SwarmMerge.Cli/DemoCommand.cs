@@ -18,7 +18,7 @@ internal static class DemoCommand
     {
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Run folder (default: runs/demo-<time>)." };
         var command = new Command("demo", $"Run PSO-Merging and the baselines on the bundled example family ({ConfigPath}; run from the repository root).") { output };
-        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() =>
+        command.SetAction((result, cancellation) =>
         {
             if (!File.Exists(ConfigPath))
             {
@@ -27,8 +27,8 @@ internal static class DemoCommand
             string run = result.GetValue(output)?.FullName
                 ?? Path.GetFullPath(Path.Combine("runs", $"demo-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
             Console.WriteLine($"SwarmMerge demo: {ConfigPath} → {run}");
-            return SearchCommand.Execute(() => SearchRun.Start(ConfigPath, run, SearchCommand.Progress, cancellation));
-        })));
+            return Task.FromResult(SearchCommand.Execute(run, () => SearchRun.Start(ConfigPath, run, SearchCommand.Progress, cancellation)));
+        });
         return command;
     }
 }

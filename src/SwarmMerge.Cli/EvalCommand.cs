@@ -7,6 +7,7 @@ using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.Search.Scoring;
 using SwarmMerge.Inference;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Cli;
 
@@ -19,18 +20,22 @@ internal static class EvalCommand
         var tasks = new Option<FileInfo>("--tasks") { Description = "Task file (YAML).", Required = true };
         var split = new Option<string>("--split") { Description = "Which split to score: test or optimization.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "optimization");
-        var limit = new Option<int?>("--limit") { Description = "Score only the first N examples of each task." };
+        var limit = NumberOptions.Optional("--limit", "Score only the first N examples of each task.", 1);
         var json = new Option<FileInfo?>("--json") { Description = "Also write the scores as JSON to this file." };
         var threads = InferenceCommands.ThreadsOption();
         var command = new Command("eval", "Score a checkpoint on the tasks of a task file: a per-task table and the mean.") { model, tasks, split, limit, json, threads };
-        command.SetAction((result, cancellation) => CliErrors.GuardAsync(() => RunAsync(
+        command.SetAction((result, cancellation) => RunAsync(
             ModelReference.Parse(result.GetValue(model)!, Environment.CurrentDirectory).ToString(), result.GetValue(tasks)!.FullName, result.GetValue(split)!, result.GetValue(limit),
-            result.GetValue(json)?.FullName, result.GetValue(threads), cancellation)));
+            result.GetValue(json)?.FullName, result.GetValue(threads), cancellation));
         return command;
     }
 
     private static async Task<int> RunAsync(string model, string taskPath, string split, int? limit, string? jsonPath, int threads, CancellationToken cancellation)
     {
+        if (jsonPath is not null)
+        {
+            OutputPaths.CheckFile(jsonPath, "--json");
+        }
         var file = TaskFile.Load(taskPath);
         // Every file, column and label is checked here, before any scoring.
         TaskSet tasks = split == "test" ? file.LoadTest(limit) : file.LoadOptimization(limit);
@@ -50,7 +55,7 @@ internal static class EvalCommand
         }
         else
         {
-            using var opened = EvaluationModel.Open(model, new InferenceOptions { Threads = threads });
+            using var opened = EvaluationModel.Open(model, new InferenceOptions { Threads = threads, Cancellation = cancellation });
             scores = opened.Evaluate(tasks);
         }
         double seconds = clock.Elapsed.TotalSeconds;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using SwarmMerge.Evaluation;
 using SwarmMerge.Inference;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Cli;
 
@@ -12,17 +14,17 @@ internal static class InferenceCommands
     {
         var model = new Argument<DirectoryInfo>("model") { Description = "Hugging Face checkpoint folder (decoder-only or T5)." };
         var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt.", Required = true };
-        var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most new tokens.", DefaultValueFactory = _ => 64 };
+        var maxNewTokens = NumberOptions.Create("--max-new-tokens", "Most new tokens.", 0, () => 64);
         var stop = new Option<string[]>("--stop") { Description = "Stop at this string (repeatable)." };
         var threads = ThreadsOption();
         var command = new Command("run", "Greedy generation from a checkpoint: prints the continuation of a prompt.") { model, prompt, maxNewTokens, stop, threads };
-        command.SetAction(result => CliErrors.Guard(() =>
+        command.SetAction((result, cancellation) =>
         {
-            using var opened = EvaluationModel.Open(result.GetValue(model)!.FullName, new InferenceOptions { Threads = result.GetValue(threads) });
+            using var opened = EvaluationModel.Open(result.GetValue(model)!.FullName, new InferenceOptions { Threads = result.GetValue(threads), Cancellation = cancellation });
             var text = opened.Text ?? throw new NotSupportedException($"'{opened.Model.ModelType}' is an encoder with a classification head; use 'swarmmerge classify'.");
             Console.WriteLine(text.Generate([result.GetValue(prompt)!], result.GetValue(maxNewTokens), result.GetValue(stop) ?? [])[0]);
-            return 0;
-        }));
+            return Task.FromResult(0);
+        });
         return command;
     }
 
@@ -33,9 +35,9 @@ internal static class InferenceCommands
         var pair = new Option<string?>("--pair") { Description = "Second text of a sentence pair." };
         var threads = ThreadsOption();
         var command = new Command("classify", "Class probabilities of a text (or text pair) from a sequence-classification checkpoint.") { model, text, pair, threads };
-        command.SetAction(result => CliErrors.Guard(() =>
+        command.SetAction((result, cancellation) =>
         {
-            using var opened = EvaluationModel.Open(result.GetValue(model)!.FullName, new InferenceOptions { Threads = result.GetValue(threads) });
+            using var opened = EvaluationModel.Open(result.GetValue(model)!.FullName, new InferenceOptions { Threads = result.GetValue(threads), Cancellation = cancellation });
             if (opened.Model is not SequenceClassificationModel classifier)
             {
                 throw new NotSupportedException($"'{opened.Model.ModelType}' has no classification head; use 'swarmmerge run'.");
@@ -47,18 +49,18 @@ internal static class InferenceCommands
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{labels[i],-16} {Math.Exp(logits[i] - max) / total:F4}"));
             }
-            return 0;
-        }));
+            return Task.FromResult(0);
+        });
         return command;
     }
 
-    internal static Option<int> ThreadsOption() => new("--threads") { Description = "Threads for inference.", DefaultValueFactory = _ => Environment.ProcessorCount };
+    internal static Option<int> ThreadsOption() => NumberOptions.Threads("Threads for inference.");
 
     /// <summary>The config's <c>id2label</c> names, else LABEL_i as Hugging Face names them.</summary>
     private static string[] LabelNames(string directory, int count)
     {
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "config.json")));
+        var labels = Checkpoint.ReadJsonObject(Path.Combine(directory, "config.json"))["id2label"] as JsonObject;
         return Enumerable.Range(0, count).Select(i =>
-            config?["id2label"]?[i.ToString(CultureInfo.InvariantCulture)]?.GetValue<string>() ?? $"LABEL_{i}").ToArray();
+            labels?[i.ToString(CultureInfo.InvariantCulture)] is JsonValue label && label.TryGetValue(out string? name) ? name : $"LABEL_{i}").ToArray();
     }
 }

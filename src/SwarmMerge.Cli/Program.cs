@@ -5,7 +5,8 @@ var root = new RootCommand("SwarmMerge: merge fine-tuned experts of one base mod
 root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(InferenceCommands.Run());
 root.Subcommands.Add(InferenceCommands.Classify());
-return root.Parse(args).Invoke();
+return CliRunner.Run(root, args);

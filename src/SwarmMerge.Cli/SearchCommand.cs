@@ -14,12 +14,17 @@ internal static class SearchCommand
         var config = new Argument<FileInfo?>("config") { Description = "Search config (YAML): base_model, models, tasks, methods, budget, baselines, seed.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Run folder for the log, state, merged model and report." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this folder (after a crash or kill)." };
-        var outAdapter = new Option<DirectoryInfo?>("--out-adapter") { Description = "Also write the best model as a PEFT LoRA adapter: exact for coefficient-space searches over adapters (without sparsified members in use); otherwise give --adapter-rank." };
-        var adapterRank = new Option<int?>("--adapter-rank") { Description = "Rank of --out-adapter at most R: a truncated SVD of merged − base when no exact adapter exists or it needs more." };
+        var outAdapter = new Option<DirectoryInfo?>("--out-adapter") { Description = "Also write the best model as a PEFT LoRA adapter: exact for coefficient-space searches over adapters (without sparsified members or anchors in use); otherwise give --adapter-rank." };
+        var adapterRank = NumberOptions.Optional("--adapter-rank", "Rank of --out-adapter at most R: a truncated SVD of merged − base when no exact adapter exists or it needs more.", 1);
+        var cluster = new SearchClusterOptions();
         var command = new Command("search", "Search merged models with PSO-Merging (and the searches it is compared with) on the optimization split; report on the test split.")
         {
             config, output, resume, outAdapter, adapterRank,
         };
+        foreach (var option in cluster.All)
+        {
+            command.Options.Add(option);
+        }
         command.Validators.Add(result =>
         {
             bool fresh = result.GetValue(config) is not null && result.GetValue(output) is not null;
@@ -29,41 +34,50 @@ internal static class SearchCommand
                 result.AddError("Give either CONFIG.yml --out RUN_DIR, or --resume RUN_DIR.");
             }
         });
-        command.SetAction((result, cancellation) => Task.FromResult(CliErrors.Guard(() =>
+        command.SetAction((result, cancellation) =>
         {
-            var adapter = result.GetValue(outAdapter) is { } folder ? new AdapterOutputRequest(folder.FullName, result.GetValue(adapterRank)) : null;
-            return Execute(() => result.GetValue(resume) is { } run
-                ? SearchRun.Resume(run.FullName, Progress, cancellation)
-                : SearchRun.Start(result.GetValue(config)!.FullName, result.GetValue(output)!.FullName, Progress, cancellation), adapter);
-        })));
+            string? resumed = result.GetValue(resume)?.FullName;
+            string folder = resumed ?? result.GetValue(output)!.FullName;
+            (string ConfigPath, string WorkingDirectory) Origin() => resumed is null ? (result.GetValue(config)!.FullName, Environment.CurrentDirectory) : SearchRun.Origin(resumed);
+            var adapter = result.GetValue(outAdapter) is { } adapterFolder ? new AdapterOutputRequest(adapterFolder.FullName, result.GetValue(adapterRank)) : null;
+            return Task.FromResult(Execute(folder, () => cluster.Run(result, Origin, remote => resumed is null
+                ? SearchRun.Start(result.GetValue(config)!.FullName, folder, Progress, cancellation, remote)
+                : SearchRun.Resume(resumed, Progress, cancellation, remote)), adapter));
+        });
         return command;
     }
 
     /// <summary>The progress display of a run (one line, rewritten in place on a terminal).</summary>
     public static IProgress<SearchProgress> Progress { get; } = new SynchronousProgress<SearchProgress>(Show);
 
-    /// <summary>Runs <paramref name="run"/> and prints its summary: each search's cost and the test-split table; then writes the best model as an adapter when asked.</summary>
-    public static int Execute(Func<SearchRunResult> run, AdapterOutputRequest? adapter = null)
+    /// <summary>
+    /// Runs <paramref name="run"/> (whose run folder is <paramref name="folder"/>) and prints its summary: each search's cost and the
+    /// test-split table; then writes the best model as an adapter when asked.
+    /// </summary>
+    public static int Execute(string folder, Func<SearchRunResult> run, AdapterOutputRequest? adapter = null)
     {
         SearchRunResult result;
         try
         {
             result = run();
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (File.Exists(Path.Combine(folder, SearchRun.ConfigFileName)))
         {
-            Console.Error.WriteLine("\nInterrupted. The log is intact: continue with 'swarmmerge search --resume RUN_DIR'.");
-            return 130;
+            throw new Interrupted($"Interrupted; the log is intact. Continue with: {CliRunner.ProgramName} search --resume {ShellWord(folder)}");
         }
         Console.Error.WriteLine();
         Print(result);
         if (adapter is not null)
         {
-            var config = SearchConfigParser.Load(Path.Combine(result.Directory, SearchRun.ConfigFileName), SearchRun.WorkingDirectory(result.Directory));
-            Console.WriteLine(SearchAdapter.Write(result, config, adapter).Summary);
+            var (configPath, workingDirectory) = SearchRun.Origin(result.Directory);
+            Console.WriteLine(SearchAdapter.Write(result, SearchConfigParser.Load(configPath, workingDirectory), adapter).Summary);
         }
         return 0;
     }
+
+    /// <summary><paramref name="text"/> as one shell word (quoted when it holds anything but safe characters).</summary>
+    private static string ShellWord(string text) =>
+        text.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+:=@%,".Contains(c)) ? text : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static void Show(SearchProgress p)
     {

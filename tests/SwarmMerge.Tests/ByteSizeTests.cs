@@ -2,7 +2,10 @@ using SwarmMerge.IO;
 
 namespace SwarmMerge.Tests;
 
-/// <summary>Size strings as Hugging Face's <c>max_shard_size</c> writes them: decimal units, binary with <c>i</c>.</summary>
+/// <summary>
+/// Size strings as Hugging Face's <c>max_shard_size</c> writes them (decimal units, binary with <c>i</c>) and as
+/// mergekit's <c>parse_kmb</c> reads them (<c>K</c>, <c>M</c>, and <c>B</c> for billion).
+/// </summary>
 public sealed class ByteSizeTests
 {
     [Theory]
@@ -18,6 +21,11 @@ public sealed class ByteSizeTests
     [InlineData("1T", 1_000_000_000_000L)]
     [InlineData("5gb", 5_000_000_000L)]
     [InlineData(" 100MB ", 100_000_000L)]
+    [InlineData("5B", 5_000_000_000L)] // mergekit's default --out-shard-size: 5 billion, not 5 bytes
+    [InlineData("2b", 2_000_000_000L)]
+    [InlineData("5 B", 5_000_000_000L)] // parse_kmb: int("5 ") accepts the space
+    [InlineData("500m", 500_000_000L)]
+    [InlineData("64k", 64_000L)]
     public void Parses_sizes(string text, long expected)
     {
         Assert.Equal(expected, ByteSize.Parse(text));
@@ -31,6 +39,8 @@ public sealed class ByteSizeTests
     [InlineData("0")]
     [InlineData("0G")]
     [InlineData("GB")]
+    [InlineData("B")]
+    [InlineData("-5B")]
     [InlineData("5XB")]
     [InlineData("NaN")]
     public void Rejects_what_is_not_a_positive_size(string text)

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using SwarmMerge.Cli;
 using SwarmMerge.Tests.Evaluation;
 
 namespace SwarmMerge.Tests;
@@ -14,23 +12,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { MergeCommand.Create(), EvalCommand.Create(), InferenceCommands.Run(), InferenceCommands.Classify() };
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            return (root.Parse(args).Invoke(), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CliHarness.Run(args);
 
     private string MergeConfig(string method = "ties")
     {
@@ -59,6 +41,31 @@ public sealed class CliTests : IDisposable
         Assert.True(code == 0, error);
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(output, "config.json")));
+    }
+
+    [Fact]
+    public void Merge_takes_mergekit_yaml_habits_positional_output_size_suffix_and_flags()
+    {
+        string output = Path.Combine(_folder, "out");
+        var (code, _, error) = Run("merge", MergeConfig(), output, "--out-shard-size", "5B", "--random-seed", "3", "-j", "1", "--cuda", "--lazy-unpickle", "--allow-crimes", "--low-cpu-memory", "--copy-tokenizer");
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors"))); // one shard: 5B is 5 billion bytes, not 5
+        foreach (string flag in new[] { "--cuda", "--lazy-unpickle", "--allow-crimes", "--low-cpu-memory" })
+        {
+            Assert.Single(error.Split('\n'), line => line.StartsWith($"note: {flag} is ignored: ", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData(false, "Give the output folder")]
+    [InlineData(true, "Two output folders")]
+    public void Merge_needs_exactly_one_output_folder(bool two, string message)
+    {
+        string[] args = two ? ["merge", MergeConfig(), Path.Combine(_folder, "a"), "--out", Path.Combine(_folder, "b")] : ["merge", MergeConfig()];
+        var (code, _, error) = Run(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, error);
+        Assert.Empty(Directory.GetDirectories(_folder));
     }
 
     [Fact]
@@ -118,7 +125,8 @@ public sealed class CliTests : IDisposable
     {
         string lora = Path.Combine(Fixtures, "lora");
         string path = Path.Combine(_folder, $"{method}.yml");
-        File.WriteAllText(path, $"merge_method: {method}\nbase_model: {lora}/llama\nmodels:\n  - model: {lora}/adapters/llama-plain\n    parameters: {{weight: 0.7, density: 0.5}}\n  - model: {lora}/llama+{lora}/adapters/llama-patterns\n    parameters: {{weight: 0.5, density: 0.5}}\n");
+        string density = method == "ties" ? ", density: 0.5" : ""; // an unknown parameter is an error
+        File.WriteAllText(path, $"merge_method: {method}\nbase_model: {lora}/llama\nmodels:\n  - model: {lora}/adapters/llama-plain\n    parameters: {{weight: 0.7{density}}}\n  - model: {lora}/llama+{lora}/adapters/llama-patterns\n    parameters: {{weight: 0.5{density}}}\n");
         return path;
     }
 

@@ -169,42 +169,202 @@ public sealed class MergeConfigParserTests
     }
 
     [Fact]
-    public void Boolean_list_steps_over_t()
+    public void Boolean_list_is_a_gradient_of_ones_and_zeros_as_mergekit_reads_it()
     {
         var setting = Setting("[true, false]");
-        Assert.IsType<SteppedSetting>(setting);
-        Assert.Equal(true, setting.Evaluate("w", 0.5));
-        Assert.Equal(false, setting.Evaluate("w", 1));
+        Assert.Equal([1.0, 0.0], Assert.IsType<GradientSetting>(setting).Points);
+        Assert.Equal(0.5, setting.Evaluate("w", 0.5)); // a flag reading this is true (non-zero), as in mergekit
+        Assert.Equal(0.0, setting.Evaluate("w", 1));
     }
 
-    // ---------------------------------------------------------------- scalar typing
+    // ---------------------------------------------------------------- scalar typing (PyYAML safe_load, then pydantic)
 
     [Theory]
     [InlineData("true", true)]
     [InlineData("false", false)]
     [InlineData("True", true)]
+    [InlineData("yes", true)] // YAML 1.1
+    [InlineData("No", false)]
+    [InlineData("on", true)]
+    [InlineData("OFF", false)]
     public void Plain_booleans_are_bools(string yaml, bool expected)
     {
         Assert.Equal(new ScalarSetting(expected), Setting(yaml));
     }
 
+    // Each value was checked against PyYAML 6 safe_load + pydantic 2 (mergekit's ParameterSetting).
     [Theory]
     [InlineData("1", 1.0)]
     [InlineData("1.0", 1.0)]
     [InlineData("-0.25", -0.25)]
-    [InlineData("1e-3", 0.001)]
-    public void Plain_numbers_are_doubles(string yaml, double expected)
+    [InlineData("1e-3", 0.001)]          // text in YAML 1.1 (no dot), a float to pydantic
+    [InlineData("1e+3", 1000.0)]
+    [InlineData(".5", 0.5)]
+    [InlineData("1_000", 1000.0)]        // YAML 1.1 integer with separators
+    [InlineData("0x10", 16.0)]           // YAML 1.1 hexadecimal
+    [InlineData("010", 8.0)]             // YAML 1.1 octal
+    [InlineData("0b101", 5.0)]
+    [InlineData("1:30", 90.0)]           // YAML 1.1 sexagesimal
+    [InlineData("\"0.5\"", 0.5)]         // quoted: pydantic reads the text as a float
+    [InlineData("' 0.5 '", 0.5)]
+    [InlineData("\"1e-3\"", 0.001)]
+    [InlineData("\"5.\"", 5.0)]
+    [InlineData("\"+1.5\"", 1.5)]
+    [InlineData("\"-.5\"", -0.5)]
+    [InlineData("\"1_000\"", 1000.0)]
+    [InlineData("\"1_0.5\"", 10.5)]
+    [InlineData("\"010\"", 10.0)]        // quoted: decimal, not octal
+    [InlineData("\"1E3\"", 1000.0)]
+    public void Numbers_are_read_as_mergekit_reads_them(string yaml, double expected)
     {
         Assert.Equal(new ScalarSetting(expected), Setting(yaml));
     }
 
     [Theory]
-    [InlineData("\"1.0\"", "1.0")]
+    [InlineData(".inf", double.PositiveInfinity)]
+    [InlineData("-.inf", double.NegativeInfinity)]
+    [InlineData("\"inf\"", double.PositiveInfinity)]
+    [InlineData("\"-Infinity\"", double.NegativeInfinity)]
+    [InlineData("\"nan\"", double.NaN)]
+    [InlineData(".NaN", double.NaN)]
+    public void Infinities_and_NaN_are_numbers(string yaml, double expected)
+    {
+        Assert.Equal(expected, (double)Assert.IsType<ScalarSetting>(Setting(yaml)).Value);
+    }
+
+    // pydantic refuses these as floats, so they stay text (mergekit would reject the config; here a method
+    // reading them as numbers reports the tensor and value).
+    [Theory]
     [InlineData("'true'", "true")]
+    [InlineData("\"yes\"", "yes")]
+    [InlineData("\"0x10\"", "0x10")]
+    [InlineData("\"1,5\"", "1,5")]
+    [InlineData("\"1__0\"", "1__0")]
+    [InlineData("\"_1\"", "_1")]
+    [InlineData("\"5e\"", "5e")]
+    [InlineData("\"- 1\"", "- 1")]
     [InlineData("magnitude", "magnitude")]
-    public void Quoted_values_and_words_are_strings(string yaml, string expected)
+    public void Text_that_is_not_a_number_stays_text(string yaml, string expected)
     {
         Assert.Equal(new ScalarSetting(expected), Setting(yaml));
+    }
+
+    [Fact]
+    public void Quoted_numbers_in_a_list_make_a_gradient()
+    {
+        Assert.Equal([0.2, 1.0], Assert.IsType<GradientSetting>(Setting("[\"0.2\", '1']")).Points);
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("~")]
+    [InlineData("")]
+    public void An_empty_parameter_value_is_an_error_with_its_line(string yaml)
+    {
+        var ex = Fails($"merge_method: linear\nmodels: [a]\nparameters:\n  p: {yaml}\n");
+        Assert.StartsWith("test.yml: line 4:", ex.Message);
+        Assert.Contains("empty", ex.Message);
+    }
+
+    // ---------------------------------------------------------------- slices
+
+    private const string Slices = """
+        merge_method: slerp
+        base_model: a
+        slices:
+          - sources:
+              - model: a
+                layer_range: [0, 4]
+                parameters: {weight: 0.3}
+              - model: b
+                layer_range: ["2", 6.0]
+              - model: d
+                layer_range: [false, " 4 "]
+            parameters:
+              t: [0, 1]
+          - sources:
+              - model: c
+                layer_range: [4, 5]
+            base_model: c
+            residual_weight: 0.5
+        parameters:
+          t: 0.5
+        """;
+
+    [Fact]
+    public void Slices_parse_sources_ranges_and_parameters()
+    {
+        var config = Parse(Slices);
+
+        Assert.Empty(config.Models);
+        var slices = Assert.IsAssignableFrom<IReadOnlyList<OutputSlice>>(config.Slices);
+        Assert.Equal(2, slices.Count);
+        Assert.Equal(["a", "b", "d"], slices[0].Sources.Select(s => s.Model));
+        Assert.Equal((0, 4), (slices[0].Sources[0].Start, slices[0].Sources[0].End));
+        Assert.Equal((2, 6), (slices[0].Sources[1].Start, slices[0].Sources[1].End)); // pydantic ints: "2" and 6.0
+        Assert.Equal((0, 4), (slices[0].Sources[2].Start, slices[0].Sources[2].End)); // and false, " 4 "
+        Assert.Equal(new ScalarSetting(0.3), slices[0].Sources[0].Parameters["weight"]);
+        Assert.Empty(slices[0].Sources[1].Parameters);
+        Assert.Equal([0.0, 1.0], Assert.IsType<GradientSetting>(slices[0].Parameters["t"]).Points);
+        Assert.Null(slices[0].BaseModel);
+        Assert.Equal("c", slices[1].BaseModel);
+        Assert.Equal(1, slices[1].Sources[0].Length);
+    }
+
+    [Fact]
+    public void Sources_of_a_slice_must_have_equal_lengths()
+    {
+        var ex = Fails("merge_method: linear\nslices:\n  - sources:\n      - {model: a, layer_range: [0, 4]}\n      - {model: b, layer_range: [0, 3]}\n");
+        Assert.StartsWith("test.yml: line 3:", ex.Message);
+        Assert.Contains("same number of layers", ex.Message);
+        Assert.Contains("4, 3", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("[4, 2]", "0 <= first <= end")]
+    [InlineData("[-1, 2]", "0 <= first <= end")]
+    [InlineData("[0]", "two layer numbers")]
+    [InlineData("[0, 1.5]", "whole number")]
+    [InlineData("[0, \"0x10\"]", "whole number")]
+    public void Layer_range_must_be_two_ordered_layer_numbers(string range, string message)
+    {
+        var ex = Fails($"merge_method: linear\nslices:\n  - sources:\n      - model: a\n        layer_range: {range}\n");
+        Assert.StartsWith("test.yml: line 5:", ex.Message);
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("  - sources: []\n", "needs 'sources'")]
+    [InlineData("  - sources:\n      - {model: a}\n", "needs 'model' and 'layer_range'")]
+    [InlineData("  - sources:\n      - {model: a, layer_range: [0, 1], weight: 1}\n", "unknown key 'weight' in a slice source")]
+    [InlineData("  - {sources: [{model: a, layer_range: [0, 1]}], extra: 1}\n", "unknown key 'extra' in a slice")]
+    public void Malformed_slices_are_errors_with_their_line(string slice, string message)
+    {
+        var ex = Fails("merge_method: linear\nslices:\n" + slice);
+        Assert.StartsWith("test.yml: line ", ex.Message);
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void An_empty_slices_list_counts_as_absent_as_in_mergekit()
+    {
+        Assert.Null(Parse("merge_method: linear\nmodels: [a]\nslices: []\n").Slices);
+    }
+
+    [Fact]
+    public void Models_and_slices_together_are_an_error()
+    {
+        var ex = Fails("merge_method: linear\nmodels: [a]\nslices:\n  - sources: [{model: a, layer_range: [0, 1]}]\n");
+        Assert.Contains("either 'models' or 'slices'", ex.Message);
+    }
+
+    [Fact]
+    public void Modules_are_refused_with_the_reason_and_line()
+    {
+        var ex = Fails("merge_method: linear\nmodules:\n  text: {models: [a]}\n");
+        Assert.StartsWith("test.yml: line 2:", ex.Message);
+        Assert.Contains("'modules'", ex.Message);
+        Assert.Contains("not supported", ex.Message);
     }
 
     [Fact]
@@ -226,15 +386,6 @@ public sealed class MergeConfigParserTests
     }
 
     [Fact]
-    public void Slices_are_refused_as_not_supported_with_the_line()
-    {
-        var ex = Fails("merge_method: linear\nslices:\n  - sources: []\n");
-        Assert.StartsWith("test.yml: line 2:", ex.Message);
-        Assert.Contains("'slices'", ex.Message);
-        Assert.Contains("not supported", ex.Message);
-    }
-
-    [Fact]
     public void Missing_merge_method_is_an_error()
     {
         var ex = Fails("models: [a]\n");
@@ -249,7 +400,7 @@ public sealed class MergeConfigParserTests
     {
         var ex = Fails(yaml);
         Assert.Contains("test.yml", ex.Message);
-        Assert.Contains("'models' must list at least one model", ex.Message);
+        Assert.Contains("'models' (or 'slices') must list at least one model", ex.Message);
     }
 
     [Fact]
@@ -276,7 +427,7 @@ public sealed class MergeConfigParserTests
     }
 }
 
-/// <summary>t ∈ [0, 1] along the network: layer N of L is N / (L − 1), embeddings 0, everything after the layers 1.</summary>
+/// <summary>t ∈ [0, 1] along the network, by mergekit's rule: layer N of L is N / (L − 1) (1 when L = 1), everything outside the layers 0.</summary>
 public sealed class LayerPositionTests
 {
     private static readonly string[] Llama =
@@ -293,8 +444,8 @@ public sealed class LayerPositionTests
     [InlineData("model.layers.2.self_attn.q_proj.weight", 2.0 / 3)]
     [InlineData("model.layers.3.mlp.up_proj.weight", 1.0)]
     [InlineData("model.embed_tokens.weight", 0.0)]
-    [InlineData("model.norm.weight", 1.0)]
-    [InlineData("lm_head.weight", 1.0)]
+    [InlineData("model.norm.weight", 0.0)] // mergekit plans pre- and post-weights with one reader at t = 0
+    [InlineData("lm_head.weight", 0.0)]
     public void Llama_names(string name, double expected)
     {
         Assert.Equal(expected, new LayerPosition(Llama).Of(name), 12);
@@ -306,7 +457,7 @@ public sealed class LayerPositionTests
     [InlineData("transformer.h.0.attn.c_attn.weight", 0.0)]
     [InlineData("transformer.h.1.mlp.c_fc.weight", 0.5)]
     [InlineData("transformer.h.2.ln_1.weight", 1.0)]
-    [InlineData("transformer.ln_f.weight", 1.0)]
+    [InlineData("transformer.ln_f.weight", 0.0)]
     public void Gpt2_names(string name, double expected)
     {
         string[] names =
@@ -325,7 +476,7 @@ public sealed class LayerPositionTests
     [InlineData("decoder.block.0.layer.1.EncDecAttention.k.weight", 0.0)]
     [InlineData("decoder.block.1.layer.1.EncDecAttention.k.weight", 1.0)] // the decoder has its own count (2)
     [InlineData("shared.weight", 0.0)]
-    [InlineData("encoder.final_layer_norm.weight", 1.0)]
+    [InlineData("encoder.final_layer_norm.weight", 0.0)]
     public void T5_encoder_and_decoder_blocks_are_counted_separately(string name, double expected)
     {
         string[] names =
@@ -340,20 +491,21 @@ public sealed class LayerPositionTests
     }
 
     [Fact]
-    public void GPT_NeoX_output_head_is_at_the_end_not_with_the_embeddings()
+    public void GPT_NeoX_input_embedding_and_output_head_both_sit_at_t_zero()
     {
         string[] names = ["gpt_neox.embed_in.weight", "gpt_neox.layers.0.mlp.dense_h_to_4h.weight", "gpt_neox.layers.1.mlp.dense_h_to_4h.weight", "embed_out.weight"];
         var position = new LayerPosition(names);
         Assert.Equal(0.0, position.Of("gpt_neox.embed_in.weight"));
-        Assert.Equal(1.0, position.Of("embed_out.weight"));
+        Assert.Equal(0.0, position.Of("embed_out.weight"));
+        Assert.False(LayerPosition.IsEmbedding("embed_out.weight")); // still after the layers (a post-weight for slices)
     }
 
     [Fact]
-    public void A_single_layer_is_at_t_zero()
+    public void A_single_layer_is_at_t_one_as_mergekit_plans_a_one_layer_slice()
     {
         var position = new LayerPosition(["model.layers.0.mlp.up_proj.weight", "model.norm.weight"]);
-        Assert.Equal(0.0, position.Of("model.layers.0.mlp.up_proj.weight"));
-        Assert.Equal(1.0, position.Of("model.norm.weight"));
+        Assert.Equal(1.0, position.Of("model.layers.0.mlp.up_proj.weight"));
+        Assert.Equal(0.0, position.Of("model.norm.weight"));
     }
 
     [Fact]

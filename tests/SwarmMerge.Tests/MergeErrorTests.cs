@@ -83,11 +83,12 @@ public sealed class MergeErrorTests
     }
 
     [Fact]
-    public void A_misspelled_parameter_is_reported()
+    public void A_misspelled_parameter_is_an_error_with_its_line()
     {
         using var bench = new MergeTestBench();
         bench.Family(1);
-        using var plan = bench.Plan("merge_method: ties\nbase_model: base\nparameters: {weight: 1, desnity: 0.5}\nmodels: [expert1]\n");
-        Assert.Contains(plan.Warnings, w => w.Contains("'desnity'"));
+        var error = Assert.IsType<MergeConfigException>(PlanError(bench, "merge_method: ties\nbase_model: base\nmodels:\n  - model: expert1\n    parameters:\n      weight: 1\n      desnity: 0.5\n"));
+        Assert.Contains("line 7: unknown parameter 'desnity'", error.Message);
+        Assert.Contains("density", error.Message); // the parameters it reads
     }
 }

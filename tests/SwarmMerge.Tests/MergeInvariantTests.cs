@@ -71,7 +71,8 @@ public sealed class MergeInvariantTests
     {
         using var bench = new MergeTestBench();
         bench.Family(3);
-        string yaml = $"merge_method: {method}\nbase_model: base\nparameters: {{weight: 1, density: 0.4, epsilon: 0.1}}\nmodels: [expert1, expert2, expert3]\n";
+        string epsilon = method == "della" ? ", epsilon: 0.1" : "";
+        string yaml = $"merge_method: {method}\nbase_model: base\nparameters: {{weight: 1, density: 0.4{epsilon}}}\nmodels: [expert1, expert2, expert3]\n";
         bench.Merge(yaml, "one", new MergeOptions { Seed = 11, Threads = 1 });
         bench.Merge(yaml, "two", new MergeOptions { Seed = 11, Threads = 2 });
         bench.Merge(yaml, "other", new MergeOptions { Seed = 12, Threads = 2 });

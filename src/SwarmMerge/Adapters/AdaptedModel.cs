@@ -53,6 +53,9 @@ public sealed class AdaptedModel : IModelSource
     public string Directory => Base.Directory;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Folders => [Base.Directory, Adapter.Directory];
+
+    /// <inheritdoc />
     public JsonObject? Config => Base.Config;
 
     /// <inheritdoc />

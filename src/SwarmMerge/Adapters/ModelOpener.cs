@@ -3,13 +3,15 @@ using SwarmMerge.IO;
 namespace SwarmMerge.Adapters;
 
 /// <summary>
-/// Opens the models of one merge or search, each checkpoint folder once: a <c>base+adapter</c> shares the base's
-/// <see cref="Checkpoint"/> with every other model that names it, which is what lets an adapter's task vector be
-/// computed without reading the base twice. Disposing the opener closes everything it opened.
+/// Opens the models of one merge or search, each checkpoint folder and each <c>base+adapter</c> once: a
+/// <c>base+adapter</c> shares the base's <see cref="Checkpoint"/> with every other model that names it, which is what
+/// lets an adapter's task vector be computed without reading the base twice, and a model named twice is the same
+/// object (a merge tells the base from the experts by identity). Disposing the opener closes everything it opened.
 /// </summary>
 public sealed class ModelOpener : IDisposable
 {
     private readonly Dictionary<string, Checkpoint> _checkpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<ModelReference, AdaptedModel> _adapted = [];
     private readonly List<IDisposable> _opened = [];
 
     /// <summary>Warnings of the adapters opened so far.</summary>
@@ -37,12 +39,17 @@ public sealed class ModelOpener : IDisposable
         {
             return Checkpoint(reference.Model);
         }
+        if (_adapted.TryGetValue(reference, out var opened))
+        {
+            return opened;
+        }
         var baseModel = Checkpoint(reference.Model);
         var adapter = LoraAdapter.Open(reference.Adapter);
         try
         {
             var model = AdaptedModel.Create(baseModel, adapter);
             _opened.Add(model);
+            _adapted[reference] = model;
             Warnings.AddRange(model.Warnings);
             return model;
         }

@@ -18,9 +18,12 @@ public sealed record ModelReference(string Model, string? Adapter)
         {
             throw new FormatException($"Cannot read the model reference '{text}': write a folder, or BASE+ADAPTER (one '+').");
         }
-        string Resolve(string part) => Path.GetFullPath(Path.Combine(root, part.Trim()));
+        string Resolve(string part) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(root, part.Trim())));
         return new ModelReference(Resolve(parts[0]), parts.Length == 2 ? Resolve(parts[1]) : null);
     }
+
+    /// <summary>The folders it names: the model's, then the adapter's if any.</summary>
+    public IReadOnlyList<string> Folders => Adapter is null ? [Model] : [Model, Adapter];
 
     /// <summary>True when the reference is a bare adapter folder (it needs a base from elsewhere).</summary>
     public bool IsBareAdapter => Adapter is null && LoraAdapter.IsAdapterFolder(Model);

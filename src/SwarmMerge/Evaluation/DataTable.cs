@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Evaluation;
 
@@ -31,11 +32,11 @@ public sealed class DataTable
     public static DataTable Load(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new TaskDataException($"{path}: data file not found.");
         }
-        string text = File.ReadAllText(path, Encoding.UTF8).TrimStart('\uFEFF');
+        string text = InputFiles.ReadAllText(path);
         var table = System.IO.Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".jsonl" or ".ndjson" => JsonLines(path, text),
@@ -72,7 +73,7 @@ public sealed class DataTable
             }
             catch (JsonException e)
             {
-                throw new TaskDataException($"{path}:{number}: not valid JSON ({e.Message}).");
+                throw new TaskDataException($"{path}:{number}: not valid JSON ({JsonErrors.Describe(e, withLine: false)}).");
             }
             if (element.ValueKind != JsonValueKind.Object)
             {

@@ -68,9 +68,9 @@ public sealed class LoadedTask
                 }
                 break;
             case TaskKind.Regression:
-                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double target) || !double.IsFinite(target))
                 {
-                    throw new TaskDataException($"{where}: target '{value}' is not a number.");
+                    throw new TaskDataException($"{where}: target '{value}' is not a finite number.");
                 }
                 break;
         }

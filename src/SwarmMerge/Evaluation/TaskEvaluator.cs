@@ -17,9 +17,18 @@ public static partial class TaskEvaluator
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var task in tasks.Tasks)
         {
-            scores[task.Spec.Name] = task.Spec.UsesHead
-                ? ScoreWithHead(task, (head ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' needs a classification head, but the model has none."))(task.Spec))
-                : ScoreWithText(task, text ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' is scored by a language model, but the model is an encoder."));
+            try
+            {
+                scores[task.Spec.Name] = task.Spec.UsesHead
+                    ? ScoreWithHead(task, (head ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' needs a classification head, but the model has none."))(task.Spec))
+                    : ScoreWithText(task, text ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' is scored by a language model, but the model is an encoder."));
+            }
+            catch (ArgumentException e)
+            {
+                // The engine refuses inputs it cannot take (a prompt longer than the model's positions, a choice that
+                // encodes to no tokens, token ids beyond the vocabulary): the task's data does not fit this model.
+                throw new TaskDataException($"task '{task.Spec.Name}' ({tasks.SplitName} split) cannot be scored by this model: {e.Message}");
+            }
         }
         return scores;
     }
@@ -111,8 +120,9 @@ public static partial class TaskEvaluator
 
     private static List<string> References(LoadedTask task) => task.Rows.Select(r => r[task.Spec.LabelColumn!].Trim()).ToList();
 
+    // Generated answers are compared with the reference text as written: trimming is part of `normalize`, on both sides.
     private static List<string> TargetTexts(LoadedTask task) =>
-        task.Spec.Target is { } target ? task.Rows.Select(target.Render).ToList() : References(task);
+        task.Rows.Select(row => task.Spec.Target is { } target ? target.Render(row) : row[task.Spec.LabelColumn!]).ToList();
 
     private static double ParseNumber(string text)
     {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -31,24 +32,28 @@ public sealed class TaskFile
     /// <summary>The external evaluator, when the file names a command instead of built-in scoring.</summary>
     public ExternalEvaluator? Evaluator { get; }
 
+    /// <summary>The optimization split's data files (absolute), one per task; none with an external evaluator.</summary>
+    public IReadOnlyList<string> OptimizationFiles => Evaluator is null ? _tasks.Select(t => t.Optimization).ToList() : [];
+
     /// <summary>Reads and validates the task file (not yet the data).</summary>
     /// <exception cref="TaskDataException">The file is missing or invalid; the message names the line, task and field.</exception>
     public static TaskFile Load(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new TaskDataException($"Task file '{path}' does not exist.");
         }
         TaskFileYaml yaml;
+        string text = InputFiles.ReadAllText(path);
         try
         {
-            yaml = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                .Deserialize<TaskFileYaml>(File.ReadAllText(path)) ?? throw new TaskDataException($"{path}: empty task file.");
+            yaml = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).WithDuplicateKeyChecking().Build()
+                .Deserialize<TaskFileYaml>(text) ?? throw new TaskDataException($"{path}: empty task file.");
         }
         catch (YamlException e)
         {
-            throw new TaskDataException($"{path}: line {e.Start.Line}: {(e.InnerException ?? e).Message}");
+            throw new TaskDataException($"{path}: line {e.Start.Line}: {YamlFieldError.Describe(e, text, typeof(TaskYaml), typeof(TaskFileYaml), typeof(ExternalEvaluatorYaml))}");
         }
         string folder = System.IO.Path.GetDirectoryName(path)!;
         if (yaml.Tasks is not { Count: > 0 })
@@ -75,6 +80,10 @@ public sealed class TaskFile
 
     /// <summary>Loads the optimization split of every task (the first <paramref name="limit"/> rows of each when given).</summary>
     public OptimizationTasks LoadOptimization(int? limit = null) => new(Load(t => t.Optimization, limit));
+
+    /// <summary>Checks the held-out test split (its files exist, parse, and every row fits its task) without keeping its rows.</summary>
+    /// <exception cref="TaskDataException">A test file is missing or invalid.</exception>
+    public void CheckTest(int? limit = null) => Load(t => t.Test, limit);
 
     /// <summary>Loads the held-out test split of every task (the first <paramref name="limit"/> rows of each when given).</summary>
     public HeldOutTasks LoadTest(int? limit = null) => new(Load(t => t.Test, limit));

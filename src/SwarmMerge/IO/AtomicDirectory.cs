@@ -3,7 +3,8 @@ namespace SwarmMerge.IO;
 /// <summary>
 /// Builds an output folder under a temporary name beside its destination and moves it into place only
 /// when <see cref="Commit"/> is called: an interrupted run leaves no half-written destination, and an
-/// existing destination is untouched until the new folder is complete.
+/// existing destination is untouched until the new folder is complete. Leftovers of a killed run on the same destination
+/// (temporary folders whose writer process is gone, see <see cref="PartialOwner"/>) are removed first.
 /// </summary>
 public sealed class AtomicDirectory : IDisposable
 {
@@ -26,12 +27,18 @@ public sealed class AtomicDirectory : IDisposable
         }
         string parent = Path.GetDirectoryName(Destination)!;
         Directory.CreateDirectory(parent);
+        PartialOwner.RemoveStale(Destination);
         TemporaryPath = Path.Combine(parent, $".{Path.GetFileName(Destination)}.partial-{Guid.NewGuid():N}");
+        PartialOwner.Claim(TemporaryPath);
         Directory.CreateDirectory(TemporaryPath);
     }
 
     /// <summary>The final folder.</summary>
     public string Destination { get; }
+
+    /// <summary>Removes what killed runs left while writing <paramref name="destination"/> (temporary folders whose writer is gone).</summary>
+    public static void RemoveLeftovers(string destination) =>
+        PartialOwner.RemoveStale(Path.GetFullPath(destination.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)));
 
     /// <summary>Where to write until <see cref="Commit"/>.</summary>
     public string TemporaryPath { get; }
@@ -56,6 +63,7 @@ public sealed class AtomicDirectory : IDisposable
             throw;
         }
         _committed = true;
+        PartialOwner.Release(TemporaryPath);
         if (displaced is not null)
         {
             Directory.Delete(displaced, recursive: true);
@@ -65,9 +73,14 @@ public sealed class AtomicDirectory : IDisposable
     /// <summary>Removes the temporary folder unless it was committed.</summary>
     public void Dispose()
     {
-        if (!_committed && Directory.Exists(TemporaryPath))
+        if (_committed)
+        {
+            return;
+        }
+        if (Directory.Exists(TemporaryPath))
         {
             Directory.Delete(TemporaryPath, recursive: true);
         }
+        PartialOwner.Release(TemporaryPath);
     }
 }

@@ -33,6 +33,9 @@ public sealed class Checkpoint : IModelSource
     /// <inheritdoc />
     public string Name => Directory;
 
+    /// <inheritdoc />
+    public IReadOnlyList<string> Folders => [Directory];
+
     /// <summary>The parsed <c>config.json</c>, or null when the folder has none.</summary>
     public JsonObject? Config { get; }
 
@@ -86,7 +89,7 @@ public sealed class Checkpoint : IModelSource
             {
                 OpenSharded(directory, indexPath, files, fileOfTensor, tensors);
             }
-            else if (File.Exists(singlePath))
+            else if (File.Exists(singlePath) || System.IO.Directory.Exists(singlePath))
             {
                 var file = SafetensorsFile.Open(singlePath);
                 files.Add(file);
@@ -124,9 +127,9 @@ public sealed class Checkpoint : IModelSource
         var wanted = new Dictionary<SafetensorsFile, HashSet<string>>();
         foreach (var (tensorName, shardNode) in weightMap)
         {
-            if (shardNode is not JsonValue shardValue || !shardValue.TryGetValue(out string? shard) || string.IsNullOrEmpty(shard))
+            if (shardNode is not JsonValue shardValue || !shardValue.TryGetValue(out string? shard) || string.IsNullOrEmpty(shard) || shard.Any(char.IsControl))
             {
-                throw new SafetensorsFormatException(indexPath, tensorName, "weight_map entry is not a file name");
+                throw new SafetensorsFormatException(indexPath, tensorName, "weight_map entry is not a file name (a non-empty string without control characters)");
             }
             string shardPath = Path.GetFullPath(Path.Combine(directory, shard));
             if (Path.IsPathRooted(shard) || !shardPath.StartsWith(root, StringComparison.Ordinal))
@@ -174,12 +177,13 @@ public sealed class Checkpoint : IModelSource
         try
         {
             // Duplicate keys are an error, not a silent "last one wins": which tensor or setting was meant is unknowable.
-            return JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+            // Invalid UTF-8 is an error too, rather than text silently rewritten with U+FFFD.
+            return JsonNode.Parse(InputFiles.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new SafetensorsFormatException(path, null, "is not a JSON object");
         }
         catch (JsonException e)
         {
-            throw new SafetensorsFormatException(path, null, $"is not valid JSON ({e.Message})");
+            throw new SafetensorsFormatException(path, null, $"is not valid JSON ({JsonErrors.Describe(e)})");
         }
     }
 

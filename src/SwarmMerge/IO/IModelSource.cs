@@ -15,6 +15,9 @@ public interface IModelSource : IDisposable
     /// <summary>The folder that holds the model's <c>config.json</c> and tokenizer files (the base's, for an adapter).</summary>
     string Directory { get; }
 
+    /// <summary>Every folder the model is read from: the checkpoint's; for <c>base+adapter</c>, the base's and the adapter's.</summary>
+    IReadOnlyList<string> Folders { get; }
+
     /// <summary>The parsed <c>config.json</c>, or null when there is none.</summary>
     JsonObject? Config { get; }
 

@@ -42,6 +42,7 @@ public sealed class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         path = System.IO.Path.GetFullPath(path);
+        InputFiles.RequireRegularFile(path);
         long fileLength;
         byte[] headerBytes;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))

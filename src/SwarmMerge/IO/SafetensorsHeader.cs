@@ -42,7 +42,7 @@ public sealed class SafetensorsHeader
         }
         catch (Exception e) when (e is DecoderFallbackException or JsonException)
         {
-            throw new SafetensorsFormatException(path, null, $"header is not UTF-8 JSON ({e.Message})");
+            throw new SafetensorsFormatException(path, null, $"header is not UTF-8 JSON ({(e is JsonException parse ? JsonErrors.Describe(parse) : e.Message)})");
         }
 
         using (document)
@@ -116,6 +116,15 @@ public sealed class SafetensorsHeader
         if (entry.ValueKind != JsonValueKind.Object)
         {
             throw new SafetensorsFormatException(path, name, "header entry is not an object");
+        }
+        // The reference reader (serde) refuses a field given twice; taking the last one would mislabel the tensor.
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in entry.EnumerateObject())
+        {
+            if (!fields.Add(field.Name))
+            {
+                throw new SafetensorsFormatException(path, name, $"field '{field.Name}' appears twice in the header entry");
+            }
         }
         if (!entry.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
         {

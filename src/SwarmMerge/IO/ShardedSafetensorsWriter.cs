@@ -25,6 +25,7 @@ public sealed record OutputTensor(string Name, TensorDType DType, long[] Shape)
 public sealed class ShardedSafetensorsWriter : IDisposable
 {
     private readonly List<SafeFileHandle> _handles = [];
+    private readonly List<long> _shardLengths = [];
     private readonly (int Shard, long FileOffset, OutputTensor Tensor)[] _placement;
     private readonly Dictionary<string, int> _indexOfName;
     private readonly string[] _shardNames;
@@ -110,9 +111,10 @@ public sealed class ShardedSafetensorsWriter : IDisposable
             _placement[i] = (shard, dataStart, tensors[i]);
             dataStart += tensors[i].ByteLength;
         }
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: dataStart);
+        // No preallocation: a run killed half-way leaves only the bytes it wrote (and the next run removes them).
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None);
         RandomAccess.Write(handle, prefix, 0);
-        RandomAccess.SetLength(handle, dataStart);
+        _shardLengths.Add(dataStart);
         return handle;
     }
 
@@ -131,11 +133,17 @@ public sealed class ShardedSafetensorsWriter : IDisposable
     }
 
     /// <summary>Flushes every shard to disk and writes the index when there are several shards.</summary>
+    /// <exception cref="InvalidOperationException">A shard is shorter than its header says: some tensor was not written.</exception>
     public void Complete()
     {
-        foreach (var handle in _handles)
+        for (int s = 0; s < _handles.Count; s++)
         {
-            RandomAccess.FlushToDisk(handle);
+            long length = RandomAccess.GetLength(_handles[s]);
+            if (length != _shardLengths[s])
+            {
+                throw new InvalidOperationException($"Shard {_shardNames[s]} has {length} bytes but its header places {_shardLengths[s]}: a tensor was not written.");
+            }
+            RandomAccess.FlushToDisk(_handles[s]);
         }
         if (_shardNames.Length > 1)
         {

@@ -35,15 +35,19 @@ internal sealed class BertArchitecture
 
     public static BertArchitecture FromConfig(ConfigReader config, string modelType)
     {
-        int hidden = config.Int("hidden_size");
-        int heads = config.Int("num_attention_heads");
-        int layers = config.Int("num_hidden_layers");
-        int inner = config.Int("intermediate_size");
-        int vocab = config.Int("vocab_size");
+        int hidden = config.Size("hidden_size");
+        int heads = config.Size("num_attention_heads");
+        int layers = config.Size("num_hidden_layers");
+        int inner = config.Size("intermediate_size");
+        int vocab = config.Size("vocab_size");
         bool roberta = modelType == "roberta";
-        int types = config.Int("type_vocab_size", roberta ? 1 : 2);
-        int positions = config.Int("max_position_embeddings", roberta ? 514 : 512);
-        int labels = config.Json["id2label"] is System.Text.Json.Nodes.JsonObject map ? map.Count : config.Int("num_labels", 2);
+        int types = config.Size("type_vocab_size", roberta ? 1 : 2);
+        int positions = config.Size("max_position_embeddings", roberta ? 514 : 512);
+        int labels = config.Object("id2label") is { } map ? map.Json.Count : config.Size("num_labels", 2);
+        if (labels < 1)
+        {
+            throw config.Invalid("id2label", "is empty; a classification head needs at least one label");
+        }
         if (hidden % heads != 0)
         {
             throw config.Invalid("hidden_size", $"({hidden}) is not a multiple of num_attention_heads ({heads})");
@@ -55,7 +59,7 @@ internal sealed class BertArchitecture
         }
 
         string p = modelType + ".";
-        var weights = new List<WeightSpec>
+        var weights = new WeightList(config)
         {
             new(p + "embeddings.word_embeddings.weight", [vocab, hidden]),
             new(p + "embeddings.position_embeddings.weight", [positions, hidden]),
@@ -95,21 +99,21 @@ internal sealed class BertArchitecture
             TypeVocabSize = types,
             MaxPositions = positions,
             Labels = labels,
-            PaddingIndex = config.Int("pad_token_id", roberta ? 1 : 0),
-            Epsilon = config.Float("layer_norm_eps", 1e-12f),
+            PaddingIndex = config.Index("pad_token_id", roberta ? 1 : 0),
+            Epsilon = config.NonNegativeFloat("layer_norm_eps", 1e-12f),
             Activation = Activations.Validate(config, "hidden_act", config.String("hidden_act", "gelu")),
             Weights = weights,
         };
     }
 
-    private static void AddLinear(List<WeightSpec> weights, string name, long outputs, long inputs)
+    private static void AddLinear(WeightList weights, string name, long outputs, long inputs)
     {
         weights.Add(new(name + ".weight", [outputs, inputs]));
         weights.Add(new(name + ".bias", [outputs]));
     }
 
     // Old BERT checkpoints name LayerNorm parameters gamma/beta; transformers renames them on load, and so do we.
-    private static void AddLayerNorm(List<WeightSpec> weights, string name, long size)
+    private static void AddLayerNorm(WeightList weights, string name, long size)
     {
         weights.Add(new(name + ".weight", [size]) { AlternativeNames = [name + ".gamma"] });
         weights.Add(new(name + ".bias", [size]) { AlternativeNames = [name + ".beta"] });

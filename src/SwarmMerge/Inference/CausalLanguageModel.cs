@@ -156,7 +156,12 @@ public sealed class CausalLanguageModel : InferenceModel
     private IEnumerable<(int Index, int[] Tokens)[]> Batches(IReadOnlyList<int[]> sequences) =>
         sequences.Select((tokens, index) => (Index: index, Tokens: tokens))
             .OrderByDescending(x => x.Tokens.Length)
-            .Chunk(Math.Max(1, Options.MaxBatchSize));
+            .Chunk(Math.Max(1, Options.MaxBatchSize))
+            .Select(batch =>
+            {
+                Options.Cancellation.ThrowIfCancellationRequested();
+                return batch;
+            });
 
     private delegate IEnumerable<int> RowsOf(int index, int[] tokens);
 

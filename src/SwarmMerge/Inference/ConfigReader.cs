@@ -1,10 +1,14 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace SwarmMerge.Inference;
 
-/// <summary>Typed reads of <c>config.json</c> fields with Hugging Face defaults and errors naming the field.</summary>
-internal sealed class ConfigReader(JsonObject config, string source)
+/// <summary>
+/// Typed reads of <c>config.json</c> fields with Hugging Face defaults and errors naming the file and field. Every
+/// number the engine reads is bounded here: sizes are integers ≥ 1, ids and optional counts ≥ 0, floats finite.
+/// </summary>
+internal sealed class ConfigReader(JsonObject config, string source, string prefix = "")
 {
     /// <summary>The parsed configuration.</summary>
     public JsonObject Json { get; } = config;
@@ -15,61 +19,88 @@ internal sealed class ConfigReader(JsonObject config, string source)
     /// <summary>True when the field is present and not null.</summary>
     public bool Has(string field) => Json[field] is not null;
 
-    public int Int(string field) => Get<int>(field) ?? throw Missing(field);
+    /// <summary>A required size (a count or a dimension): an integer ≥ 1.</summary>
+    public int Size(string field) => Integer(field, 1) ?? throw Missing(field);
 
-    public int Int(string field, int fallback) => Get<int>(field) ?? fallback;
+    /// <summary>A size (an integer ≥ 1), or <paramref name="fallback"/> when absent.</summary>
+    public int Size(string field, int fallback) => Integer(field, 1) ?? fallback;
 
-    /// <summary>The first present field of <paramref name="fields"/> (configs name some sizes differently, e.g. GPT-2's n_embd).</summary>
-    public int IntOf(params string[] fields) =>
-        fields.Select(Get<int>).FirstOrDefault(v => v is not null) ?? throw Missing(string.Join("' or '", fields));
+    /// <summary>The first present field of <paramref name="fields"/> as a size (configs name some sizes differently, e.g. GPT-2's n_embd).</summary>
+    public int SizeOf(params string[] fields) =>
+        fields.Select(f => Integer(f, 1)).FirstOrDefault(v => v is not null) ?? throw Missing(string.Join("' or '", fields));
 
-    public float Float(string field, float fallback) => Get<float>(field) ?? fallback;
+    /// <summary>An id or an optional count: an integer ≥ 0, or <paramref name="fallback"/> when absent.</summary>
+    public int Index(string field, int fallback) => Integer(field, 0) ?? fallback;
 
-    public bool Bool(string field, bool fallback) => Get<bool>(field) ?? fallback;
+    /// <summary>A finite float ≥ 0 (an epsilon), or <paramref name="fallback"/> when absent.</summary>
+    public float NonNegativeFloat(string field, float fallback) => Float(field, positive: false) ?? fallback;
+
+    /// <summary>A finite float &gt; 0, or <paramref name="fallback"/> when absent.</summary>
+    public float PositiveFloat(string field, float fallback) => Float(field, positive: true) ?? fallback;
+
+    /// <summary>A required finite float &gt; 0.</summary>
+    public float PositiveFloat(string field) => Float(field, positive: true) ?? throw Invalid(field, "is missing");
+
+    public bool Bool(string field, bool fallback) => Json[field] switch
+    {
+        null => fallback,
+        JsonValue value when value.GetValueKind() is JsonValueKind.True or JsonValueKind.False => value.GetValue<bool>(),
+        var other => throw Invalid(field, $"is not true or false ({other.ToJsonString()})"),
+    };
 
     public string? String(string field) => Json[field] switch
     {
         null => null,
         JsonValue value when value.TryGetValue(out string? text) => text,
-        _ => throw Invalid(field, "is not a string"),
+        var other => throw Invalid(field, $"is not a string ({other.ToJsonString()})"),
     };
 
     public string String(string field, string fallback) => String(field) ?? fallback;
 
-    /// <summary>Token ids of a field that holds one id or a list of ids.</summary>
+    /// <summary>The object in <paramref name="field"/> as a reader (fields named <c>field.child</c> in messages), or null when absent.</summary>
+    public ConfigReader? Object(string field) => Json[field] switch
+    {
+        null => null,
+        JsonObject child => new ConfigReader(child, Source, $"{prefix}{field}."),
+        var other => throw Invalid(field, $"is not an object ({other.ToJsonString()})"),
+    };
+
+    /// <summary>Token ids of a field that holds one id or a list of ids, each an integer ≥ 0.</summary>
     public int[] TokenIds(string field) => Json[field] switch
     {
         null => [],
-        JsonArray array => array.Select(n => n!.GetValue<int>()).ToArray(),
-        JsonValue value => [value.GetValue<int>()],
-        _ => throw Invalid(field, "is neither a token id nor a list of ids"),
+        JsonArray array => array.Select(n => TokenId(field, n)).ToArray(),
+        var value => [TokenId(field, value)],
     };
 
-    public ModelConfigException Invalid(string field, string problem) => new($"{Source}: field '{field}' {problem}.");
+    public ModelConfigException Invalid(string field, string problem) => new($"{Source}: field '{prefix}{field}' {problem}.");
 
-    private ModelConfigException Missing(string field) => new($"{Source}: required field '{field}' is missing.");
+    private ModelConfigException Missing(string field) => new($"{Source}: required field '{prefix}{field}' is missing.");
 
-    private T? Get<T>(string field) where T : struct =>
-        Json[field] switch
-        {
-            null => null,
-            JsonValue value => Convert<T>(field, value),
-            _ => throw Invalid(field, $"is not a {typeof(T).Name}"),
-        };
+    private int TokenId(string field, JsonNode? node) =>
+        WholeNumber(node) is int id && id >= 0 ? id : throw Invalid(field, $"holds {node?.ToJsonString() ?? "null"}, not a token id (an integer ≥ 0)");
 
-    private T? Convert<T>(string field, JsonValue value) where T : struct
+    private int? Integer(string field, int minimum) => Json[field] switch
     {
-        try
-        {
-            if (typeof(T) == typeof(float))
-            {
-                return (T)(object)(float)value.GetValue<double>();
-            }
-            return value.GetValue<T>();
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException)
-        {
-            throw Invalid(field, $"is not a {typeof(T).Name} ({value.ToJsonString()})");
-        }
-    }
+        null => null,
+        var node when WholeNumber(node) is int number && number >= minimum => number,
+        var other => throw Invalid(field, $"is {other.ToJsonString()}, not an integer ≥ {minimum}"),
+    };
+
+    private float? Float(string field, bool positive) => Json[field] switch
+    {
+        null => null,
+        var node when Number(node) is double number && (positive ? number > 0 : number >= 0) && float.IsFinite((float)number) => (float)number,
+        var other => throw Invalid(field, $"is {other.ToJsonString()}, not a finite number {(positive ? "> 0" : "≥ 0")}"),
+    };
+
+    // Numbers are read from their JSON text, so a value parsed from a file and one set in code read alike.
+    private static string? NumberText(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? value.ToJsonString() : null;
+
+    private static int? WholeNumber(JsonNode? node) =>
+        int.TryParse(NumberText(node), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int number) ? number : null;
+
+    private static double? Number(JsonNode? node) =>
+        double.TryParse(NumberText(node), NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number) ? number : null;
 }

@@ -17,12 +17,12 @@ internal sealed class Gpt2Architecture : CausalArchitecture
 
     public static Gpt2Architecture FromConfig(ConfigReader config)
     {
-        int hidden = config.IntOf("n_embd", "hidden_size");
-        int heads = config.IntOf("n_head", "num_attention_heads");
-        int layers = config.IntOf("n_layer", "num_hidden_layers");
-        int vocab = config.Int("vocab_size");
-        int positions = config.IntOf("n_positions", "max_position_embeddings");
-        int inner = config.Int("n_inner", 4 * hidden);
+        int hidden = config.SizeOf("n_embd", "hidden_size");
+        int heads = config.SizeOf("n_head", "num_attention_heads");
+        int layers = config.SizeOf("n_layer", "num_hidden_layers");
+        int vocab = config.Size("vocab_size");
+        int positions = config.SizeOf("n_positions", "max_position_embeddings");
+        int inner = config.Size("n_inner", 4 * hidden);
         if (hidden % heads != 0)
         {
             throw config.Invalid("n_embd", $"({hidden}) is not a multiple of n_head ({heads})");
@@ -32,7 +32,7 @@ internal sealed class Gpt2Architecture : CausalArchitecture
             throw config.Invalid("reorder_and_upcast_attn", "is true, which is not supported");
         }
 
-        var weights = new List<WeightSpec>
+        var weights = new WeightList(config)
         {
             Spec("wte.weight", vocab, hidden),
             Spec("wpe.weight", positions, hidden),
@@ -66,7 +66,7 @@ internal sealed class Gpt2Architecture : CausalArchitecture
             Tied = new Dictionary<string, string> { ["lm_head.weight"] = Prefix + "wte.weight" },
             Hidden = hidden,
             Heads = heads,
-            Epsilon = config.Float("layer_norm_epsilon", 1e-5f),
+            Epsilon = config.NonNegativeFloat("layer_norm_epsilon", 1e-5f),
             Activation = Activations.Validate(config, "activation_function", config.String("activation_function", "gelu_new")),
             ScaleByInverseLayer = config.Bool("scale_attn_by_inverse_layer_idx", false),
             ScaleWeights = config.Bool("scale_attn_weights", true),

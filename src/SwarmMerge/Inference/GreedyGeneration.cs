@@ -45,6 +45,7 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
         {
             while (true)
             {
+                model.Options.Cancellation.ThrowIfCancellationRequested();
                 int start = options.UseCache ? cached : 0;
                 int time = length - start;
                 var outputs = model.Step(

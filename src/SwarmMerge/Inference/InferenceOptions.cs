@@ -11,4 +11,7 @@ public sealed record InferenceOptions
 
     /// <summary>Most sequences run together in one batch (they are padded to the longest).</summary>
     public int MaxBatchSize { get; init; } = 8;
+
+    /// <summary>Stops scoring: checked before every batch and every generated token (Ctrl-C stops a run within a batch).</summary>
+    public CancellationToken Cancellation { get; init; }
 }

@@ -18,13 +18,17 @@ internal sealed class LlamaArchitecture : CausalArchitecture
 
     public static LlamaArchitecture FromConfig(ConfigReader config, string modelType)
     {
-        int hidden = config.Int("hidden_size");
-        int heads = config.Int("num_attention_heads");
-        int kvHeads = config.Int("num_key_value_heads", heads);
-        int layers = config.Int("num_hidden_layers");
-        int inner = config.Int("intermediate_size");
-        int vocab = config.Int("vocab_size");
-        int headDim = config.Int("head_dim", hidden / heads);
+        int hidden = config.Size("hidden_size");
+        int heads = config.Size("num_attention_heads");
+        int kvHeads = config.Size("num_key_value_heads", heads);
+        int layers = config.Size("num_hidden_layers");
+        int inner = config.Size("intermediate_size");
+        int vocab = config.Size("vocab_size");
+        int headDim = config.Size("head_dim", hidden / heads);
+        if (headDim < 1)
+        {
+            throw config.Invalid("num_attention_heads", $"({heads}) exceeds hidden_size ({hidden}), which leaves no head_dim");
+        }
         if (heads % kvHeads != 0)
         {
             throw config.Invalid("num_key_value_heads", $"({kvHeads}) does not divide num_attention_heads ({heads})");
@@ -39,7 +43,7 @@ internal sealed class LlamaArchitecture : CausalArchitecture
         bool tied = config.Bool("tie_word_embeddings", false);
         int window = ReadSlidingWindow(config, modelType);
 
-        var weights = new List<WeightSpec> { new("model.embed_tokens.weight", [vocab, hidden]) };
+        var weights = new WeightList(config) { new("model.embed_tokens.weight", [vocab, hidden]) };
         for (int i = 0; i < layers; i++)
         {
             string p = $"model.layers.{i}.";
@@ -87,7 +91,7 @@ internal sealed class LlamaArchitecture : CausalArchitecture
             Tied = tied ? new Dictionary<string, string> { ["lm_head.weight"] = "model.embed_tokens.weight" } : new Dictionary<string, string>(),
             Hidden = hidden,
             Heads = heads,
-            Epsilon = config.Float("rms_norm_eps", 1e-6f),
+            Epsilon = config.NonNegativeFloat("rms_norm_eps", 1e-6f),
             Activation = Activations.Validate(config, "hidden_act", config.String("hidden_act", "silu")),
             QkvBias = qkvBias,
             OutputBias = attentionBias,
@@ -102,7 +106,7 @@ internal sealed class LlamaArchitecture : CausalArchitecture
         if (modelType == "mistral")
         {
             // MistralConfig's default is 4096; an explicit null turns the window off.
-            return config.Json.ContainsKey("sliding_window") ? config.Int("sliding_window", 0) : 4096;
+            return config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
         }
         if (modelType == "qwen2" && config.Bool("use_sliding_window", false))
         {

@@ -7,9 +7,9 @@ internal static class OrtSessions
 {
     public static InferenceSession Create(byte[] model, InferenceOptions options)
     {
-        if (options.Threads < 1)
+        if (options.Threads is < 1 or > ThreadCount.Max)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "InferenceOptions.Threads must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, $"InferenceOptions.Threads must be from 1 to {ThreadCount.Max}.");
         }
         using var sessionOptions = new SessionOptions
         {

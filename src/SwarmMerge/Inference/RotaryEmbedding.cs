@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SwarmMerge.Inference.Onnx;
 
 namespace SwarmMerge.Inference;
@@ -12,9 +11,9 @@ internal static class RotaryEmbedding
     /// </summary>
     public static float[] InverseFrequencies(ConfigReader config, int headDim)
     {
-        var parameters = config.Json["rope_parameters"] as JsonObject;
-        float theta = parameters?["rope_theta"] is JsonValue t ? (float)t.GetValue<double>() : config.Float("rope_theta", 10000f);
-        if (config.Has("partial_rotary_factor") && config.Float("partial_rotary_factor", 1f) != 1f)
+        var parameters = config.Object("rope_parameters");
+        float theta = parameters?.Has("rope_theta") == true ? parameters.PositiveFloat("rope_theta") : config.PositiveFloat("rope_theta", 10000f);
+        if (config.Has("partial_rotary_factor") && config.PositiveFloat("partial_rotary_factor", 1f) != 1f)
         {
             throw config.Invalid("partial_rotary_factor", "is not 1, which is not supported");
         }
@@ -24,29 +23,32 @@ internal static class RotaryEmbedding
             inverse[i] = 1f / MathF.Pow(theta, (float)(2 * i) / headDim);
         }
 
-        var scaling = config.Json["rope_scaling"] as JsonObject ?? parameters;
-        string field = config.Json["rope_scaling"] is JsonObject ? "rope_scaling" : "rope_parameters";
-        string type = (scaling?["rope_type"] ?? scaling?["type"])?.GetValue<string>() ?? "default";
+        var scaling = config.Object("rope_scaling") ?? parameters;
+        string type = scaling is null ? "default" : scaling.String("rope_type") ?? scaling.String("type") ?? "default";
         switch (type)
         {
             case "default":
                 return inverse;
             case "linear":
-                float factor = Number(config, scaling!, field, "factor");
+                float factor = scaling!.PositiveFloat("factor");
                 return inverse.Select(f => f / factor).ToArray();
             case "llama3":
-                return Llama3(config, scaling!, field, inverse);
+                return Llama3(scaling!, inverse);
             default:
-                throw config.Invalid(field, $"has rope type '{type}', which is not supported (supported: default, linear, llama3)");
+                throw config.Invalid(config.Has("rope_scaling") ? "rope_scaling" : "rope_parameters", $"has rope type '{type}', which is not supported (supported: default, linear, llama3)");
         }
     }
 
-    private static float[] Llama3(ConfigReader config, JsonObject scaling, string field, float[] inverse)
+    private static float[] Llama3(ConfigReader scaling, float[] inverse)
     {
-        float factor = Number(config, scaling, field, "factor");
-        float low = Number(config, scaling, field, "low_freq_factor");
-        float high = Number(config, scaling, field, "high_freq_factor");
-        float context = Number(config, scaling, field, "original_max_position_embeddings");
+        float factor = scaling.PositiveFloat("factor");
+        float low = scaling.PositiveFloat("low_freq_factor");
+        float high = scaling.PositiveFloat("high_freq_factor");
+        float context = scaling.PositiveFloat("original_max_position_embeddings");
+        if (!(high > low))
+        {
+            throw scaling.Invalid("high_freq_factor", $"({high}) must be greater than low_freq_factor ({low})");
+        }
         float lowWavelength = context / low, highWavelength = context / high;
         var result = new float[inverse.Length];
         for (int i = 0; i < inverse.Length; i++)
@@ -62,9 +64,6 @@ internal static class RotaryEmbedding
         }
         return result;
     }
-
-    private static float Number(ConfigReader config, JsonObject scaling, string field, string name) =>
-        scaling[name] is JsonValue value ? (float)value.GetValue<double>() : throw config.Invalid(field, $"lacks '{name}'");
 
     /// <summary>cos and sin of position·frequency as [B, T, 1, D] (frequencies repeated for both halves).</summary>
     public static (string Cos, string Sin) Tables(GraphBuilder g, string positionIds, float[] inverse)

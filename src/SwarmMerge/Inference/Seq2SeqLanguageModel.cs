@@ -108,6 +108,7 @@ public sealed class Seq2SeqLanguageModel : InferenceModel
         {
             while (true)
             {
+                Options.Cancellation.ThrowIfCancellationRequested();
                 int total = sequence.Count;
                 int start = options.UseCache && previous is not null ? total - 1 : 0;
                 int time = total - start;
@@ -280,7 +281,11 @@ public sealed class Seq2SeqLanguageModel : InferenceModel
     }
 
     private IEnumerable<T[]> Batches<T>(IEnumerable<T> items, Func<T, int> length) =>
-        items.OrderByDescending(length).Chunk(Math.Max(1, Options.MaxBatchSize));
+        items.OrderByDescending(length).Chunk(Math.Max(1, Options.MaxBatchSize)).Select(batch =>
+        {
+            Options.Cancellation.ThrowIfCancellationRequested();
+            return batch;
+        });
 
     /// <inheritdoc />
     protected override void DisposeSessions()

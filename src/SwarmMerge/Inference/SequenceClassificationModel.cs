@@ -44,6 +44,7 @@ public sealed class SequenceClassificationModel : InferenceModel
             .Chunk(Math.Max(1, Options.MaxBatchSize));
         foreach (var batch in order)
         {
+            Options.Cancellation.ThrowIfCancellationRequested();
             int width = batch[0].Input.InputIds.Length, size = batch.Length;
             var ids = new long[size * width];
             var types = new long[size * width];

@@ -48,14 +48,14 @@ internal sealed class T5Architecture
 
     public static T5Architecture FromConfig(ConfigReader config)
     {
-        int model = config.Int("d_model");
-        int kvSize = config.Int("d_kv");
-        int ff = config.Int("d_ff");
-        int heads = config.Int("num_heads");
-        int encoderLayers = config.Int("num_layers");
-        int decoderLayers = config.Int("num_decoder_layers", encoderLayers);
-        int vocab = config.Int("vocab_size");
-        int buckets = config.Int("relative_attention_num_buckets", 32);
+        int model = config.Size("d_model");
+        int kvSize = config.Size("d_kv");
+        int ff = config.Size("d_ff");
+        int heads = config.Size("num_heads");
+        int encoderLayers = config.Size("num_layers");
+        int decoderLayers = config.Size("num_decoder_layers", encoderLayers);
+        int vocab = config.Size("vocab_size");
+        int buckets = config.Size("relative_attention_num_buckets", 32);
         string projection = config.String("feed_forward_proj", "relu");
         string[] parts = projection.Split('-');
         bool gated = parts.Length == 2 && parts[0] == "gated";
@@ -67,7 +67,7 @@ internal sealed class T5Architecture
         bool tied = config.Bool("tie_word_embeddings", true);
         long inner = (long)heads * kvSize;
 
-        var weights = new List<WeightSpec> { new("shared.weight", [vocab, model]) { AlternativeNames = ["encoder.embed_tokens.weight", "decoder.embed_tokens.weight"] } };
+        var weights = new WeightList(config) { new("shared.weight", [vocab, model]) { AlternativeNames = ["encoder.embed_tokens.weight", "decoder.embed_tokens.weight"] } };
         void Attention(string prefix, bool relative)
         {
             foreach (string name in new[] { "q", "k", "v" })
@@ -124,12 +124,12 @@ internal sealed class T5Architecture
             DecoderLayers = decoderLayers,
             VocabSize = vocab,
             Buckets = buckets,
-            MaxDistance = config.Int("relative_attention_max_distance", 128),
-            Epsilon = config.Float("layer_norm_epsilon", 1e-6f),
+            MaxDistance = config.Size("relative_attention_max_distance", 128),
+            Epsilon = config.NonNegativeFloat("layer_norm_epsilon", 1e-6f),
             Activation = activation,
             Gated = gated,
             TiedHead = tied,
-            DecoderStartTokenId = config.Int("decoder_start_token_id", config.Int("pad_token_id", 0)),
+            DecoderStartTokenId = config.Index("decoder_start_token_id", config.Index("pad_token_id", 0)),
             EosTokenIds = config.Has("eos_token_id") ? config.TokenIds("eos_token_id") : [1],
             Weights = weights,
             Tied = tiedNames,

@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace SwarmMerge.Merging;
 
 /// <summary>
-/// Where a tensor sits along the network, as t ∈ [0, 1], for gradient parameters: layer N of L has
-/// t = N / (L − 1); embeddings t = 0; everything else outside the numbered layers (final norm, head) t = 1.
+/// Where a tensor sits along the network, as t ∈ [0, 1], for gradient parameters, by mergekit's rule: layer N of
+/// L has t = N / (L − 1) (t = 1 when L = 1, as mergekit's <c>plan_slice</c>); every tensor outside the numbered
+/// layers — embeddings, final norm and output head alike — has t = 0 (mergekit plans them with one reader at t = 0).
 /// </summary>
 public sealed partial class LayerPosition
 {
@@ -27,15 +28,17 @@ public sealed partial class LayerPosition
     {
         if (TryParse(name, out string prefix, out int index))
         {
-            int count = _layerCounts[prefix];
-            return count > 1 ? (double)index / (count - 1) : 0;
+            return Within(index, _layerCounts[prefix]);
         }
-        return IsEmbedding(name) ? 0 : 1;
+        return 0;
     }
 
+    /// <summary>t of layer <paramref name="index"/> of a run of <paramref name="count"/> layers (a model, or a slice).</summary>
+    public static double Within(int index, int count) => count > 1 ? (double)index / (count - 1) : 1;
+
     /// <summary>
-    /// True for input-embedding-like names (<c>embed</c>, <c>wte</c>, <c>wpe</c>, <c>shared</c>); output heads
-    /// (<c>lm_head</c>, GPT-NeoX's <c>embed_out</c>) sit at the end of the network and are not.
+    /// True for input-embedding-like names (<c>embed</c>, <c>wte</c>, <c>wpe</c>, <c>shared</c>), which come before the
+    /// layers (mergekit's pre-weights); output heads (<c>lm_head</c>, GPT-NeoX's <c>embed_out</c>) sit at the end.
     /// </summary>
     public static bool IsEmbedding(string name) =>
         !name.Contains("embed_out", StringComparison.Ordinal) && !name.StartsWith("lm_head", StringComparison.Ordinal)

@@ -1,4 +1,4 @@
-using System.Globalization;
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -7,12 +7,11 @@ namespace SwarmMerge.Merging;
 /// <summary>Reads mergekit-style YAML into a <see cref="MergeConfig"/>, with errors that give the line.</summary>
 public static class MergeConfigParser
 {
-    private static readonly string[] Supported = ["merge_method", "base_model", "models", "parameters", "dtype", "out_dtype", "tokenizer_source"];
+    private static readonly string[] Supported = ["merge_method", "base_model", "models", "slices", "parameters", "dtype", "out_dtype", "tokenizer_source"];
 
     private static readonly Dictionary<string, string> Unsupported = new()
     {
-        ["slices"] = "'slices' (layer ranges) is not supported yet; list whole models under 'models:'",
-        ["modules"] = "'modules' is not supported yet; list whole models under 'models:'",
+        ["modules"] = "'modules' (per-module slices of multi-module models) is not supported; use 'models:' or 'slices:'",
         ["tokenizer"] = "'tokenizer' (vocabulary merging) is not supported; use 'tokenizer_source: base' or a model folder",
         ["chat_template"] = "'chat_template' is not supported yet; edit tokenizer_config.json of the output instead",
     };
@@ -20,11 +19,11 @@ public static class MergeConfigParser
     /// <summary>Reads the config file at <paramref name="path"/>.</summary>
     public static MergeConfig Load(string path)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new MergeConfigException($"Config file '{path}' does not exist.");
         }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFiles.ReadAllText(path), path);
     }
 
     /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
@@ -46,6 +45,7 @@ public static class MergeConfigParser
 
         string? method = null, baseModel = null, dtype = null, outDtype = null, tokenizerSource = null;
         var models = new List<ModelEntry>();
+        List<OutputSlice>? slices = null;
         IReadOnlyDictionary<string, ParameterSetting> parameters = new Dictionary<string, ParameterSetting>();
         foreach (var (keyNode, value) in root.Children)
         {
@@ -59,6 +59,7 @@ public static class MergeConfigParser
                 case "tokenizer_source": tokenizerSource = Text(value, source); break;
                 case "parameters": parameters = ParseParameters(value, source); break;
                 case "models": models = ParseModels(value, source); break;
+                case "slices": slices = ParseSlices(value, source); break;
                 default:
                     throw new MergeConfigException(Unsupported.TryGetValue(key, out var why)
                         ? $"{source}: line {keyNode.Start.Line}: {why}."
@@ -69,11 +70,82 @@ public static class MergeConfigParser
         {
             throw new MergeConfigException($"{source}: missing 'merge_method'.");
         }
-        if (models.Count == 0)
+        // mergekit: "Exactly one of 'models', 'slices', or 'modules' must be present" (an empty list counts as absent).
+        if (models.Count > 0 && slices is { Count: > 0 })
         {
-            throw new MergeConfigException($"{source}: 'models' must list at least one model.");
+            throw new MergeConfigException($"{source}: give either 'models' or 'slices', not both.");
         }
-        return new MergeConfig(method, baseModel, models, parameters, dtype, outDtype, tokenizerSource) { SourceText = yaml };
+        if (models.Count == 0 && slices is not { Count: > 0 })
+        {
+            throw new MergeConfigException($"{source}: 'models' (or 'slices') must list at least one model.");
+        }
+        return new MergeConfig(method, baseModel, models, parameters, dtype, outDtype, tokenizerSource) { Slices = slices is { Count: > 0 } ? slices : null, SourceText = yaml };
+    }
+
+    private static List<OutputSlice> ParseSlices(YamlNode node, string source)
+    {
+        if (node is not YamlSequenceNode sequence)
+        {
+            throw new MergeConfigException($"{source}: line {node.Start.Line}: 'slices' must be a list.");
+        }
+        var slices = new List<OutputSlice>();
+        foreach (var item in sequence.Children)
+        {
+            var fields = Mapping(item, source, "a slice", "sources", "parameters", "base_model", "residual_weight");
+            if (!fields.TryGetValue("sources", out var sourcesNode) || sourcesNode is not YamlSequenceNode { Children.Count: > 0 } sourceList)
+            {
+                throw new MergeConfigException($"{source}: line {item.Start.Line}: a slice needs 'sources', a list of at least one {{model, layer_range}}.");
+            }
+            var sources = sourceList.Children.Select(s => ParseSliceSource(s, source)).ToList();
+            if (sources.Any(s => s.Length != sources[0].Length))
+            {
+                throw new MergeConfigException($"{source}: line {item.Start.Line}: all sources of a slice must have the same number of layers; layer_range lengths are {string.Join(", ", sources.Select(s => s.Length))}.");
+            }
+            slices.Add(new OutputSlice(
+                sources,
+                fields.TryGetValue("parameters", out var p) ? ParseParameters(p, source) : new Dictionary<string, ParameterSetting>(),
+                fields.TryGetValue("base_model", out var b) ? Text(b, source) : null));
+        }
+        return slices;
+    }
+
+    private static SliceSource ParseSliceSource(YamlNode node, string source)
+    {
+        var fields = Mapping(node, source, "a slice source", "model", "layer_range", "parameters");
+        if (!fields.TryGetValue("model", out var model) || !fields.TryGetValue("layer_range", out var range))
+        {
+            throw new MergeConfigException($"{source}: line {node.Start.Line}: a slice source needs 'model' and 'layer_range'.");
+        }
+        int[] bounds = range is YamlSequenceNode { Children.Count: 2 } pair
+            ? pair.Children.Select(c => LayerIndex(c, source)).ToArray()
+            : throw new MergeConfigException($"{source}: line {range.Start.Line}: 'layer_range' must be [first, end], two layer numbers (end exclusive).");
+        if (bounds[0] < 0 || bounds[1] < bounds[0])
+        {
+            throw new MergeConfigException($"{source}: line {range.Start.Line}: 'layer_range' [{bounds[0]}, {bounds[1]}] must satisfy 0 <= first <= end.");
+        }
+        return new SliceSource(Text(model, source), bounds[0], bounds[1],
+            fields.TryGetValue("parameters", out var p) ? ParseParameters(p, source) : new Dictionary<string, ParameterSetting>());
+    }
+
+    // pydantic's int: an integral number, also written as text ("8"), as a float (8.0) or as a boolean (1).
+    private static int LayerIndex(YamlNode node, string source) =>
+        node is YamlScalarNode scalar && MergekitScalar.Number(scalar) is double d && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue
+            ? (int)d
+            : throw new MergeConfigException($"{source}: line {node.Start.Line}: a layer number must be a whole number.");
+
+    private static Dictionary<string, YamlNode> Mapping(YamlNode node, string source, string what, params string[] keys)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new MergeConfigException($"{source}: line {node.Start.Line}: {what} must be a mapping ({string.Join(", ", keys)}).");
+        }
+        var fields = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            string key = Text(keyNode, source);
+            fields[keys.Contains(key) ? key : throw new MergeConfigException($"{source}: line {keyNode.Start.Line}: unknown key '{key}' in {what} (expected {string.Join(", ", keys)}).")] = value;
+        }
+        return fields;
     }
 
     private static List<ModelEntry> ParseModels(YamlNode node, string source)
@@ -134,7 +206,7 @@ public static class MergeConfigParser
         }
         foreach (var (keyNode, value) in mapping.Children)
         {
-            result[Text(keyNode, source)] = ParseSetting(value, source);
+            result[Text(keyNode, source)] = ParseSetting(value, source) with { Location = $"{source}: line {keyNode.Start.Line}" };
         }
         return result;
     }
@@ -144,13 +216,15 @@ public static class MergeConfigParser
         switch (node)
         {
             case YamlScalarNode scalar:
-                return new ScalarSetting(ScalarValue(scalar));
+                return new ScalarSetting(ScalarValue(scalar, source));
             case YamlSequenceNode sequence when sequence.Children.Count == 0:
                 throw new MergeConfigException($"{source}: line {node.Start.Line}: empty parameter list.");
             case YamlSequenceNode sequence when sequence.Children.All(c => c is YamlScalarNode):
-                var values = sequence.Children.Select(c => ScalarValue((YamlScalarNode)c)).ToArray();
-                return values.All(v => v is double)
-                    ? new GradientSetting(values.Cast<double>().ToArray())
+                var values = sequence.Children.Select(c => ScalarValue((YamlScalarNode)c, source)).ToArray();
+                // mergekit reads every value as a float (pydantic turns true/false into 1.0/0.0), so a list of
+                // numbers and booleans is a gradient; lists of text are SwarmMerge's own (e.g. rescale_mode).
+                return values.All(v => v is double or bool)
+                    ? new GradientSetting(values.Select(v => v is bool b ? (b ? 1.0 : 0.0) : (double)v).ToArray())
                     : new SteppedSetting(values);
             case YamlSequenceNode sequence:
                 var alternatives = new List<(string?, ParameterSetting)>();
@@ -172,26 +246,13 @@ public static class MergeConfigParser
         }
     }
 
-    private static object ScalarValue(YamlScalarNode scalar)
+    // A number, boolean or text as mergekit reads it: quoted numbers ("0.5") are numbers, yes/no are booleans.
+    private static object ScalarValue(YamlScalarNode scalar, string source) => MergekitScalar.Resolve(scalar) switch
     {
-        string text = scalar.Value ?? "";
-        if (scalar.Style is ScalarStyle.Plain)
-        {
-            if (text is "true" or "True" or "TRUE")
-            {
-                return true;
-            }
-            if (text is "false" or "False" or "FALSE")
-            {
-                return false;
-            }
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
-            {
-                return number;
-            }
-        }
-        return text;
-    }
+        null => throw new MergeConfigException($"{source}: line {scalar.Start.Line}: a parameter value is empty (null)."),
+        string text when MergekitScalar.TryParseNumber(text, out double number) => number,
+        var value => value,
+    };
 
     private static string Text(YamlNode node, string source) =>
         node is YamlScalarNode { Value: { } value }

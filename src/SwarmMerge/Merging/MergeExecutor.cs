@@ -26,6 +26,7 @@ public static class MergeExecutor
         IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
+        plan.CheckOutput(outputDirectory);
         using var output = new AtomicDirectory(outputDirectory, options.Overwrite);
         IReadOnlyList<string> shards;
         long bytes;
@@ -55,14 +56,14 @@ public static class MergeExecutor
             shards = writer.ShardNames;
             bytes = writer.TotalBytes;
         }
-        WriteSupportFiles(plan, output.TemporaryPath);
+        WriteSupportFiles(plan, output.TemporaryPath, options.CopyTokenizer || plan.Config.TokenizerSource is not null);
         output.Commit();
         return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
     }
 
     private static void Copy(PlannedTensor tensor, ShardedSafetensorsWriter writer)
     {
-        using var view = tensor.CopyFrom!.OpenTensor(tensor.Output.Name);
+        using var view = tensor.CopyFrom!.OpenTensor(tensor.SourceName ?? tensor.Output.Name);
         int index = writer.IndexOf(tensor.Output.Name);
         for (long offset = 0; offset < view.Info.ByteLength; offset += CopyBlockBytes)
         {
@@ -71,7 +72,7 @@ public static class MergeExecutor
         }
     }
 
-    private static void WriteSupportFiles(MergePlan plan, string directory)
+    private static void WriteSupportFiles(MergePlan plan, string directory, bool copyTokenizer)
     {
         var config = plan.Reference.Config?.DeepClone().AsObject();
         if (config is not null)
@@ -81,9 +82,15 @@ public static class MergeExecutor
                 // transformers ≥ 4.56 writes "dtype"; older versions "torch_dtype". Keep whichever the base uses.
                 config[config.ContainsKey("dtype") ? "dtype" : "torch_dtype"] = dtype.TorchName();
             }
+            if (plan.OutputLayers is { } layers)
+            {
+                // mergekit sets the architecture's layer-count key and nothing else (per-layer lists such as
+                // layer_types are left as they are); GPT-2-style configs call it n_layer.
+                config[config.ContainsKey("num_hidden_layers") || !config.ContainsKey("n_layer") ? "num_hidden_layers" : "n_layer"] = layers;
+            }
             File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         }
-        foreach (string name in SupportFiles)
+        foreach (string name in copyTokenizer ? SupportFiles : [])
         {
             string source = Path.Combine(plan.TokenizerSource, name);
             if (File.Exists(source))

@@ -14,6 +14,12 @@ public sealed record MergeOptions
 
     /// <summary>Replace a non-empty output folder.</summary>
     public bool Overwrite { get; init; }
+
+    /// <summary>
+    /// Copy the tokenizer and generation files (mergekit's <c>--copy-tokenizer</c>, on by default). Without it they are
+    /// copied only when the config names a <c>tokenizer_source</c>, as mergekit then builds the tokenizer anyway.
+    /// </summary>
+    public bool CopyTokenizer { get; init; } = true;
 }
 
 /// <summary>Progress of a running merge.</summary>

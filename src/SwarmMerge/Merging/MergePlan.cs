@@ -6,7 +6,11 @@ namespace SwarmMerge.Merging;
 /// <param name="Output">Name, dtype and shape as written.</param>
 /// <param name="Job">The merge job, for float tensors.</param>
 /// <param name="CopyFrom">The model whose bytes are copied, for other tensors.</param>
-public sealed record PlannedTensor(OutputTensor Output, TensorMergeJob? Job, IModelSource? CopyFrom);
+public sealed record PlannedTensor(OutputTensor Output, TensorMergeJob? Job, IModelSource? CopyFrom)
+{
+    /// <summary>The tensor of <see cref="CopyFrom"/> to copy, when its name differs from the output's (a renumbered layer), else null.</summary>
+    public string? SourceName { get; init; }
+}
 
 /// <summary>
 /// A validated merge: every input opened and checked, every parameter evaluated for every tensor, the
@@ -37,7 +41,7 @@ public sealed class MergePlan : IDisposable
     /// <summary>The method.</summary>
     public IMergeMethod Method { get; }
 
-    /// <summary>The model that gives the output its tensor list, config and non-float tensors (the base, else the first model).</summary>
+    /// <summary>The model that gives the output its config.json and default tokenizer (the base, else the first model or slice source).</summary>
     public IModelSource Reference { get; }
 
     /// <summary>The base model, if configured.</summary>
@@ -58,11 +62,21 @@ public sealed class MergePlan : IDisposable
     /// <summary>The configured output dtype (<c>out_dtype</c>, else <c>dtype</c>), or null to keep each tensor's own.</summary>
     public TensorDType? OutputDType { get; }
 
+    /// <summary>The output's number of layers, written into its config.json, when <c>slices</c> change it; else null.</summary>
+    public int? OutputLayers { get; init; }
+
     /// <summary>The tensors the method computes.</summary>
     public IEnumerable<TensorMergeJob> Jobs => Tensors.Where(t => t.Job is not null).Select(t => t.Job!);
 
     /// <summary>Bytes the output will hold.</summary>
     public long OutputBytes => Tensors.Sum(t => t.Output.ByteLength);
+
+    /// <summary>Throws when <paramref name="outputDirectory"/> is, lies inside, or holds an input folder of this merge (compared after resolving links).</summary>
+    /// <exception cref="IOException">The output would overwrite an input.</exception>
+    public void CheckOutput(string outputDirectory) =>
+        OutputPaths.CheckOutsideInputs(outputDirectory, (Base?.Folders ?? []).Select(f => (f, "base_model"))
+            .Concat(Models.SelectMany(m => m.Folders.Select(f => (f, "model"))))
+            .Append((TokenizerSource, "tokenizer_source")));
 
     /// <inheritdoc />
     public void Dispose() => _opened.Dispose();

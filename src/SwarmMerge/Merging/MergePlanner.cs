@@ -12,6 +12,8 @@ public static class MergePlanner
         "gpt_neox.embed_in.weight", "embed_tokens.weight", "wte.weight",
     ];
 
+    private static readonly IReadOnlyDictionary<string, ParameterSetting> NoParameters = new Dictionary<string, ParameterSetting>();
+
     private static readonly string[] VocabularyMatrixMarkers = ["embed_tokens", "wte", "word_embeddings", "shared", "embed_in", "embed_out", "lm_head"];
 
     /// <summary>
@@ -20,6 +22,7 @@ public static class MergePlanner
     /// </summary>
     /// <exception cref="MergeConfigException">The config cannot run as written.</exception>
     /// <exception cref="SafetensorsFormatException">An input file is invalid or a tensor does not fit.</exception>
+    /// <exception cref="AdapterFormatException">An adapter is invalid or does not fit its base.</exception>
     public static MergePlan Create(MergeConfig config, string root)
     {
         var method = MergeMethods.Get(config.MergeMethod);
@@ -48,7 +51,7 @@ public static class MergePlanner
             {
                 throw new MergeConfigException($"{field}: {e.Message}");
             }
-            foreach (string folder in new[] { reference.Model, reference.Adapter }.OfType<string>())
+            foreach (string folder in reference.Folders)
             {
                 if (!Directory.Exists(folder))
                 {
@@ -58,32 +61,87 @@ public static class MergePlanner
             return reference;
         }
 
-        if (method.RequiresBaseModel && config.BaseModel is null)
-        {
-            throw new MergeConfigException($"merge_method '{method.Name}' needs 'base_model'.");
-        }
         var baseReference = config.BaseModel is null ? null : Reference(config.BaseModel, "base_model");
-        var baseModel = baseReference is null ? null : opener.Open(baseReference);
-        var entries = new List<(ModelEntry Entry, IModelSource Model)>();
-        foreach (var (entry, i) in config.Models.Select((e, i) => (e, i)))
+
+        // A model as a config names it: a checkpoint, base+adapter, or an adapter folder alone, which goes on base_model.
+        IModelSource Open(string text, string field)
         {
-            var modelReference = Reference(entry.Model, $"models[{i}]");
-            if (modelReference.IsBareAdapter)
+            var reference = Reference(text, field);
+            if (reference.IsBareAdapter)
             {
                 if (baseReference is null)
                 {
-                    throw new MergeConfigException($"models[{i}]: '{entry.Model}' is a PEFT adapter; without base_model, name its base as BASE+ADAPTER (mergekit's form).");
+                    throw new MergeConfigException($"{field}: '{text}' is a PEFT adapter; without base_model, name its base as BASE+ADAPTER (mergekit's form).");
                 }
                 try
                 {
-                    modelReference = modelReference.OnBase(baseReference);
+                    reference = reference.OnBase(baseReference);
                 }
                 catch (FormatException e)
                 {
-                    throw new MergeConfigException($"models[{i}]: {e.Message}");
+                    throw new MergeConfigException($"{field}: {e.Message}");
                 }
             }
-            var model = opener.Open(modelReference);
+            return opener.Open(reference);
+        }
+
+        var baseModel = baseReference is null ? null : opener.Open(baseReference);
+        TensorDType? dtype = ParseDType(config.DType, "dtype"), outputDType = ParseDType(config.OutDType, "out_dtype") ?? dtype;
+        var warnings = new List<string>();
+        CheckParameterNames(config, method);
+
+        var layout = config.Slices is null
+            ? WholeModels(config, method, baseModel, Open, warnings)
+            : SlicePlanner.Plan(config, method, baseModel, Open, warnings);
+        var tensors = new List<PlannedTensor>();
+        long globalOffset = 0;
+        foreach (var slot in layout.Slots)
+        {
+            var info = slot.Reference.Info(slot.ReferenceName);
+            if (!info.DType.IsMergeable())
+            {
+                tensors.Add(new PlannedTensor(new OutputTensor(slot.Name, info.DType, info.Shape), null, slot.Reference) { SourceName = slot.ReferenceName == slot.Name ? null : slot.ReferenceName });
+                continue;
+            }
+            var inputs = slot.Inputs.Select(i => ResolveInput(i.Model, i.TensorName, info, warnings)).ToList();
+            // As mergekit's plan_tensor: method-wide values are read for the output tensor's name, each model's for its own input tensor's.
+            var parameters = method.Parameters.ToDictionary(d => d.Name, d => Evaluate(d, [slot.SliceParameters, config.Parameters], slot.Name, slot.T, null));
+            var modelParameters = slot.Inputs.Select(i => (IReadOnlyDictionary<string, object>)method.ModelParameters
+                .ToDictionary(d => d.Name, d => Evaluate(d, [i.Parameters, slot.SliceParameters, config.Parameters], i.TensorName, slot.T, i.Label))).ToList();
+            var output = new OutputTensor(slot.Name, outputDType ?? info.DType, info.Shape);
+            var baseInput = slot.Base is { } b ? new TensorInput(b.Model, b.TensorName, b.Model.Info(b.TensorName)) : null;
+            var job = new TensorMergeJob(slot.Name, info.Shape, output.DType, baseInput, inputs, parameters, modelParameters, globalOffset);
+            method.ValidateParameters(job);
+            tensors.Add(new PlannedTensor(output, job, null));
+            globalOffset += job.Length;
+        }
+
+        string tokenizerSource = config.TokenizerSource switch
+        {
+            null or "base" => layout.Reference.Directory,
+            "union" => throw new MergeConfigException("tokenizer_source: 'union' (merging vocabularies) is not supported; use 'base' or a model folder."),
+            var path => Open(path, "tokenizer_source").Directory, // for base+adapter, the base's folder
+        };
+        foreach (string name in MergeExecutor.SupportFiles.Where(name => File.Exists(Path.Combine(tokenizerSource, name))))
+        {
+            InputFiles.RequireRegularFile(Path.Combine(tokenizerSource, name)); // copied into the output at the end
+        }
+        return new MergePlan(config, method, layout.Reference, baseModel, layout.Models, tensors, opener.Warnings.Concat(warnings).ToList(),
+            tokenizerSource, outputDType, opener) { OutputLayers = layout.OutputLayers };
+    }
+
+    // models: every tensor of the reference (the base, else the first model) under its own name, t by layer position.
+    private static PlanLayout WholeModels(MergeConfig config, IMergeMethod method, IModelSource? baseModel,
+        Func<string, string, IModelSource> open, List<string> warnings)
+    {
+        if (method.RequiresBaseModel && baseModel is null)
+        {
+            throw new MergeConfigException($"merge_method '{method.Name}' needs 'base_model'.");
+        }
+        var entries = new List<(ModelEntry Entry, IModelSource Model)>();
+        foreach (var (entry, i) in config.Models.Select((e, i) => (e, i)))
+        {
+            var model = open(entry.Model, $"models[{i}]");
             if (method.RequiresBaseModel && ReferenceEquals(model, baseModel))
             {
                 continue; // the base is the origin of the task vectors, never one of them
@@ -92,48 +150,19 @@ public static class MergePlanner
         }
         method.ValidateModelCount(entries.Count);
         var reference = baseModel ?? entries[0].Model;
-
-        TensorDType? outputDType = ParseDType(config.OutDType, "out_dtype") ?? ParseDType(config.DType, "dtype");
-        var warnings = new List<string>(opener.Warnings);
-        WarnUnusedParameters(config, method, warnings);
-
         var positions = new LayerPosition(reference.Tensors.Select(t => t.Name));
-        var tensors = new List<PlannedTensor>();
-        long globalOffset = 0;
-        foreach (var info in reference.Tensors)
-        {
-            if (!info.DType.IsMergeable())
-            {
-                tensors.Add(new PlannedTensor(new OutputTensor(info.Name, info.DType, info.Shape), null, reference));
-                continue;
-            }
-            var inputs = entries.Select(e => ResolveInput(e.Model, info, warnings)).ToList();
-            double t = positions.Of(info.Name);
-            var parameters = method.Parameters.ToDictionary(d => d.Name, d => Evaluate(d, config.Parameters, null, info.Name, t, null));
-            var modelParameters = entries.Select(e => (IReadOnlyDictionary<string, object>)method.ModelParameters
-                .ToDictionary(d => d.Name, d => Evaluate(d, e.Entry.Parameters, config.Parameters, info.Name, t, e.Entry.Model))).ToList();
-            var output = new OutputTensor(info.Name, outputDType ?? info.DType, info.Shape);
-            var baseInput = baseModel is null ? null : new TensorInput(baseModel, info.Name, info);
-            var job = new TensorMergeJob(info.Name, info.Shape, output.DType, baseInput, inputs, parameters, modelParameters, globalOffset);
-            method.ValidateParameters(job);
-            tensors.Add(new PlannedTensor(output, job, null));
-            globalOffset += job.Length;
-        }
-
+        var slots = reference.Tensors.Select(info => new TensorSlot(
+            info.Name, positions.Of(info.Name), reference, info.Name,
+            baseModel is null ? null : new SlotInput(baseModel, info.Name, NoParameters, config.BaseModel!),
+            entries.Select(e => new SlotInput(e.Model, info.Name, e.Entry.Parameters, e.Entry.Model)).ToList(),
+            NoParameters)).ToList();
         foreach (var model in entries.Select(e => e.Model).Append(baseModel).OfType<IModelSource>().Distinct())
         {
             CheckForExtraTensors(model, reference, warnings);
         }
-
-        string tokenizerSource = config.TokenizerSource switch
-        {
-            null or "base" => reference.Directory,
-            "union" => throw new MergeConfigException("tokenizer_source: 'union' (merging vocabularies) is not supported; use 'base' or a model folder."),
-            var path => Reference(path, "tokenizer_source").Model, // for base+adapter, the base's folder
-        };
-        return new MergePlan(config, method, reference, baseModel, entries.Select(e => e.Model).ToList(), tensors, warnings,
-            tokenizerSource, outputDType, opener);
+        return new PlanLayout(slots, reference, entries.Select(e => e.Model).ToList(), null);
     }
+
 
     private static TensorDType? ParseDType(string? name, string field)
     {
@@ -146,50 +175,55 @@ public static class MergePlanner
             : throw new MergeConfigException($"{field}: '{name}' is not a float dtype (float32, bfloat16, float16).");
     }
 
-    private static object Evaluate(ParameterDefinition definition, IReadOnlyDictionary<string, ParameterSetting> own,
-        IReadOnlyDictionary<string, ParameterSetting>? global, string tensor, double t, string? model)
+    // The first level (a model's own, its slice's, the top level) whose setting gives a value for this tensor wins.
+    private static object Evaluate(ParameterDefinition definition, IReadOnlyDictionary<string, ParameterSetting>[] levels, string tensor, double t, string? model)
     {
-        object? value = null;
-        if (own.TryGetValue(definition.Name, out var setting))
+        foreach (var level in levels)
         {
-            value = setting.Evaluate(tensor, t);
+            if (level.TryGetValue(definition.Name, out var setting) && setting.Evaluate(tensor, t) is { } value)
+            {
+                return value;
+            }
         }
-        if (value is null && global is not null && global.TryGetValue(definition.Name, out var fallback))
-        {
-            value = fallback.Evaluate(tensor, t);
-        }
-        return value ?? definition.Default
+        return definition.Default
             ?? throw new MergeConfigException($"Missing required parameter '{definition.Name}'{(model is null ? "" : $" of model '{model}'")} for tensor '{tensor}'.");
     }
 
-    private static void WarnUnusedParameters(MergeConfig config, IMergeMethod method, List<string> warnings)
+    // An unknown parameter is an error with its line: a typo ("dencity") would otherwise merge with the default.
+    private static void CheckParameterNames(MergeConfig config, IMergeMethod method)
     {
         var known = method.Parameters.Concat(method.ModelParameters).Select(d => d.Name).ToHashSet();
-        var given = config.Parameters.Keys.Select(k => (k, "parameters"))
-            .Concat(config.Models.SelectMany(m => m.Parameters.Keys.Select(k => (k, $"model '{m.Model}'"))));
-        foreach (var (name, where) in given.Distinct())
+        IEnumerable<(string Name, ParameterSetting Setting, string Where)> In(IReadOnlyDictionary<string, ParameterSetting> parameters, string where) =>
+            parameters.Select(p => (p.Key, p.Value, where));
+        var given = In(config.Parameters, "parameters")
+            .Concat(config.Models.SelectMany(m => In(m.Parameters, $"model '{m.Model}'")))
+            .Concat((config.Slices ?? []).SelectMany((s, i) => In(s.Parameters, $"slices[{i}]")
+                .Concat(s.Sources.SelectMany(src => In(src.Parameters, $"slices[{i}] model '{src.Model}'")))));
+        foreach (var (name, setting, where) in given)
         {
             if (!known.Contains(name))
             {
-                warnings.Add($"{where}: parameter '{name}' is not used by merge_method '{method.Name}' (it reads: {string.Join(", ", known.Order())}).");
+                throw new MergeConfigException($"{setting.Location ?? where}: unknown parameter '{name}' for merge_method '{method.Name}' (it reads: {string.Join(", ", known.Order())}).");
             }
         }
     }
 
-    private static TensorInput ResolveInput(IModelSource model, TensorInfo wanted, List<string> warnings)
+    // The tensor `name` of `model` that stands for the reference tensor `wanted`.
+    private static TensorInput ResolveInput(IModelSource model, string name, TensorInfo wanted, List<string> warnings)
     {
-        if (!model.Contains(wanted.Name))
+        if (!model.Contains(name))
         {
-            string? tied = wanted.Name.EndsWith("lm_head.weight", StringComparison.Ordinal) && model.TieWordEmbeddings
+            string? tied = name.EndsWith("lm_head.weight", StringComparison.Ordinal) && model.TieWordEmbeddings
                 ? TiedEmbeddingNames.FirstOrDefault(model.Contains)
                 : null;
             if (tied is null)
             {
-                throw new SafetensorsFormatException(model.Name, wanted.Name, "missing from this model but present in the base model");
+                string where = name == wanted.Name ? "" : $" (as '{wanted.Name}')";
+                throw new SafetensorsFormatException(model.Name, name, $"missing from this model but present in the base model{where}");
             }
             return CheckShape(model, tied, model.Info(tied), wanted, warnings);
         }
-        return CheckShape(model, wanted.Name, model.Info(wanted.Name), wanted, warnings);
+        return CheckShape(model, name, model.Info(name), wanted, warnings);
     }
 
     private static TensorInput CheckShape(IModelSource model, string name, TensorInfo info, TensorInfo wanted, List<string> warnings)

@@ -59,6 +59,10 @@ public sealed class MergeRun
     /// <summary>The fixed chunks of a tensor: (start, count).</summary>
     public static List<(long Start, int Count)> Chunks(long length, long rowLength, bool wholeRows)
     {
+        if (length == 0)
+        {
+            return []; // a tensor with a zero dimension has no elements, and its rows may have none either
+        }
         long step;
         if (rowLength >= TargetChunkElements)
         {

@@ -6,6 +6,15 @@ namespace SwarmMerge.Merging;
 /// </summary>
 public abstract record ParameterSetting
 {
+    /// <summary>Where the setting was written (<c>FILE: line N</c>), for messages; not part of its value (equality ignores it).</summary>
+    public string? Location { get; init; }
+
+    /// <summary>Settings are equal when their values are, wherever they were written.</summary>
+    public virtual bool Equals(ParameterSetting? other) => other is not null && EqualityContract == other.EqualityContract;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => EqualityContract.GetHashCode();
+
     /// <summary>The value for tensor <paramref name="tensorName"/> at layer position <paramref name="t"/> ∈ [0, 1]; null when no filter matches.</summary>
     /// <returns>A <see cref="double"/>, <see cref="bool"/> or <see cref="string"/>, or null.</returns>
     public abstract object? Evaluate(string tensorName, double t);

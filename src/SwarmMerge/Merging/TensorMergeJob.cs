@@ -67,8 +67,13 @@ public sealed class TensorMergeJob
     /// <summary>Method-wide parameter as a number.</summary>
     public double Number(string name) => AsNumber(Parameter(name), name, null);
 
-    /// <summary>Method-wide parameter as a boolean.</summary>
-    public bool Flag(string name) => Parameter(name) is bool b ? b : throw Invalid(name, null, "true or false");
+    /// <summary>Method-wide parameter as a boolean; a number is true when non-zero, as mergekit (which reads every value as a float) takes it.</summary>
+    public bool Flag(string name) => Parameter(name) switch
+    {
+        bool b => b,
+        double d => d != 0,
+        _ => throw Invalid(name, null, "true or false"),
+    };
 
     /// <summary>Method-wide parameter as text.</summary>
     public string Text(string name) => Parameter(name).ToString()!;
@@ -82,9 +87,9 @@ public sealed class TensorMergeJob
 
     private double AsNumber(object value, string name, int? model) => value switch
     {
-        double d => d,
+        double d when double.IsFinite(d) => d,
         bool b => b ? 1 : 0,
-        _ => throw Invalid(name, model, "a number"),
+        _ => throw Invalid(name, model, "a finite number"),
     };
 
     internal void Open()

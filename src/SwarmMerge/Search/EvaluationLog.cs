@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Search;
 
@@ -34,7 +35,7 @@ public sealed class EvaluationLog : IDisposable
 
     /// <summary>Reads the complete records of <paramref name="path"/> (none when it does not exist), ignoring a torn last line.</summary>
     /// <exception cref="InvalidDataException">A complete line is not a record.</exception>
-    public static IReadOnlyList<EvaluationRecord> Read(string path) => File.Exists(path) ? Parse(File.ReadAllBytes(path), path, out _) : [];
+    public static IReadOnlyList<EvaluationRecord> Read(string path) => File.Exists(path) ? Parse(InputFiles.ReadAllBytes(path), path, out _) : [];
 
     /// <summary>Opens (or creates) <paramref name="path"/> for appending, after cutting off a torn last line.</summary>
     public static EvaluationLog OpenForAppend(string path)
@@ -88,7 +89,7 @@ public sealed class EvaluationLog : IDisposable
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}, line {number}: not an evaluation record ({e.Message}): {Encoding.UTF8.GetString(line)}");
+                throw new InvalidDataException($"{path}, line {number}: not an evaluation record ({JsonErrors.Describe(e, withLine: false)}): {Encoding.UTF8.GetString(line)}");
             }
         }
         complete = lineStart;

@@ -70,7 +70,7 @@ public sealed class SearchSession
         new SearchSession(scorer, options).Run(search);
 
     /// <summary>Runs <paramref name="search"/> (once per session), resuming the run folder when it holds a log.</summary>
-    /// <exception cref="InvalidOperationException">The run folder belongs to a different search, or its log does not match this one.</exception>
+    /// <exception cref="InvalidDataException">The run folder belongs to a different search, or its log does not match this one.</exception>
     public SearchResult Run(ISearch search)
     {
         if (_started)
@@ -88,7 +88,7 @@ public sealed class SearchSession
             Directory.CreateDirectory(directory);
             if (SearchState.Load(directory) is { } state && WithoutBudget(state.Search) != WithoutBudget(_description))
             {
-                throw new InvalidOperationException($"Run folder '{directory}' holds a different search ({state.Search.ToJsonString()}); "
+                throw new InvalidDataException($"Run folder '{directory}' holds a different search ({state.Search.ToJsonString()}); "
                     + $"this one is {_description.ToJsonString()}. Use a new folder, or resume with the same settings.");
             }
             _log = EvaluationLog.OpenForAppend(Path.Combine(directory, EvaluationLog.FileName));
@@ -107,7 +107,7 @@ public sealed class SearchSession
             }
             if (Evaluations < _replay.Count)
             {
-                throw new InvalidOperationException($"The log holds {_replay.Count} evaluations but this search stopped after {Evaluations}: it is not the run that wrote the log.");
+                throw new InvalidDataException($"The log holds {_replay.Count} evaluations but this search stopped after {Evaluations}: it is not the run that wrote the log.");
             }
             SaveState(completed: true, stoppedBy);
             return new SearchResult(search.Name, Best, Evaluations, FitnessCalls, Replayed, stoppedBy, clock.Elapsed.TotalSeconds, _scoringSeconds, BestByStep());
@@ -295,7 +295,7 @@ public sealed class SearchSession
         if (record.Method != candidate.Method || record.Step != candidate.Step || record.Member != candidate.Member
             || !record.Values.AsSpan().SequenceEqual(candidate.Values) || record.VectorSha256 != vectorHash)
         {
-            throw new InvalidOperationException($"Logged evaluation {record.Sequence} ({record.Method}, step {record.Step}, member {record.Member}) "
+            throw new InvalidDataException($"Logged evaluation {record.Sequence} ({record.Method}, step {record.Step}, member {record.Member}) "
                 + $"is not the candidate this search makes there ({candidate.Method}, step {candidate.Step}, member {candidate.Member}): "
                 + "the log was written by a different search, seed or version, and cannot be resumed.");
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Search;
 
@@ -24,7 +25,20 @@ public sealed record SearchState(JsonObject Search, int Evaluations, int Fitness
     public static SearchState? Load(string runDirectory)
     {
         string path = Path.Combine(runDirectory, FileName);
-        return File.Exists(path) ? JsonSerializer.Deserialize<SearchState>(File.ReadAllText(path), Options) : null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<SearchState>(InputFiles.ReadAllText(path), Options) is { Search: not null } state
+                ? state : throw new JsonException("no 'search' description");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{path}: not a search state ({(e is JsonException json ? JsonErrors.Describe(json) : e.Message)}); "
+                + "it is rewritten after every evaluation, so delete it to resume from the log alone.");
+        }
     }
 
     /// <summary>Writes the state into <paramref name="runDirectory"/> atomically (a temporary file moved over the old one).</summary>

@@ -105,11 +105,11 @@ public sealed class AdapterSearchTests : IDisposable
     public void A_search_over_adapter_experts_runs_every_method_and_writes_its_best_as_an_exact_adapter()
     {
         var (basePath, adapters) = EngineFamily();
-        string config = RunConfig(basePath, adapters, "  - pso: {steps: 1, sparsified: false, granularity: layer}\n  - evo: {}\n  - model_swarms: {max_iterations: 1}\n  - random: {}\n  - cma_es: {}\n");
+        string config = RunConfig(basePath, adapters, "  - pso: {steps: 1, sparsified: false, anchors: [], granularity: layer}\n  - evo: {}\n  - model_swarms: {max_iterations: 1}\n  - random: {}\n  - cma_es: {}\n");
         var run = SearchRun.Start(config, _temp["run"]);
-        Assert.Equal(["base", "lora-a", "lora-b", "task_arithmetic", "ties", "pso", "evo", "model-swarms", "random", "cma-es"], run.TestScores.Keys);
+        Assert.Equal(["base", "lora-a", "lora-b", "task_arithmetic", "ties", "pso", "evo", "model_swarms", "random", "cma_es"], run.TestScores.Keys);
 
-        // PSO's best, at layer granularity without sparsified members, is exactly an adapter: folded, it is merged/.
+        // PSO's best, at layer granularity without sparsified or anchor members, is exactly an adapter: folded, it is merged/.
         var parsed = SearchConfigParser.Load(config, Environment.CurrentDirectory);
         var written = SearchAdapter.Write(run, parsed, new AdapterOutputRequest(_temp["best-adapter"], null));
         Assert.True(written.Exact);

@@ -81,6 +81,18 @@ public sealed class TaskEvaluatorTests : IDisposable
         Assert.Equal(50, TaskEvaluator.Evaluate(tasks, new WordOverlapScorer(), null)["g"], 12);
     }
 
+    [Theory]
+    [InlineData(false, 50)]
+    [InlineData(true, 100)]
+    public void Without_normalize_both_sides_are_compared_exactly_as_written(bool normalize, double expected)
+    {
+        // The scorer answers " #### <last word>", leading space included (a byte-level model's answer to a label " GN").
+        var tasks = Load($"tasks:\n  - {{name: g, kind: generation, optimization: d.jsonl, test: d.jsonl, prompt: '{{q}}', label: answer, normalize: {normalize.ToString().ToLowerInvariant()}}}\n",
+            ("d.jsonl", "{\"q\": \"x GN\", \"answer\": \" #### GN\"}\n{\"q\": \"y GN\", \"answer\": \"#### GN\"}\n"));
+        // As written: " #### GN" = " #### GN" ✓, " #### GN" ≠ "#### GN" ✗; normalized (trimmed) both match.
+        Assert.Equal(expected, TaskEvaluator.Evaluate(tasks, new WordOverlapScorer(), null)["g"], 12);
+    }
+
     [Fact]
     public void Classification_by_head_maps_outputs_to_head_labels()
     {

@@ -18,14 +18,101 @@ public sealed class ModelSwarmsAndRandomSearchTests
     }
 
     [Fact]
-    public void Model_swarms_stops_when_the_global_best_has_not_improved_for_patience_iterations()
+    public void Model_swarms_counts_patience_as_the_official_code_on_the_global_best_history()
     {
-        // A flat fitness: nothing ever beats the initial best.
-        var flat = (Candidate _) => EvaluationOutcome.Succeeded(new Dictionary<string, double> { ["a"] = 50 });
-        var (result, records) = Run(new ModelSwarmsSearch(Space, new ModelSwarmsSettings { Patience = 3, MaxIterations = 50, SwarmSize = 6 }), flat);
+        // The global best improves in iteration 1 only. The official check runs before each iteration on the last
+        // `patience` entries of [initial, after 1, after 2, …]: with patience 3 it stops before iteration 4.
+        int calls = 0;
+        Func<Candidate, EvaluationOutcome> improvesOnce = _ =>
+            EvaluationOutcome.Succeeded(new Dictionary<string, double> { ["a"] = Interlocked.Increment(ref calls) == 7 ? 60 : 50 });
+        var (result, records) = Run(new ModelSwarmsSearch(Space, new ModelSwarmsSettings { Patience = 3, MaxIterations = 50, SwarmSize = 6, Seed = 1 }), improvesOnce);
         Assert.Equal("patience", result.StoppedBy);
-        Assert.Equal(6 * (1 + 3), result.Evaluations);
         Assert.Equal(3, records.Max(r => r.Step));
+
+        // A flat fitness: the history is flat from the start, but the check needs more than `patience` entries.
+        var flat = (Candidate _) => EvaluationOutcome.Succeeded(new Dictionary<string, double> { ["a"] = 50 });
+        (result, records) = Run(new ModelSwarmsSearch(Space, new ModelSwarmsSettings { Patience = 3, MaxIterations = 50, SwarmSize = 6 }), flat);
+        Assert.Equal("patience", result.StoppedBy);
+        Assert.Equal(3, records.Max(r => r.Step));
+    }
+
+    [Fact]
+    public void Model_swarms_defaults_are_the_official_codes()
+    {
+        var defaults = new ModelSwarmsSettings();
+        Assert.Equal((0.4, 0.3, 0.3, 0.3), (defaults.Inertia, defaults.Cognitive, defaults.Social, defaults.Repel));
+        Assert.Equal((1.0, 0.95, 0.1), (defaults.StepLength, defaults.StepDecay, defaults.MinimumStepLength));
+        Assert.Equal((10, 200, true, 0.5, true), (defaults.Patience, defaults.MaxIterations, defaults.RestartStrayParticles, defaults.RestartPatience, defaults.RandomWeights));
+        Assert.Equal(ModelSwarmsStartingVelocity.Random, defaults.StartingVelocity);
+    }
+
+    public static TheoryData<int> ReferenceCases => [0, 1, 2, 3];
+
+    [Theory]
+    [MemberData(nameof(ReferenceCases))]
+    public void Model_swarms_follows_the_reference_trajectory_of_the_official_algorithm(int index)
+    {
+        // tools/model_swarms_reference.py: search.py's loop on coefficient vectors with deterministic weights, on a
+        // fitness with plateaus or scripted ties (tie rules pick the global best and worst), with stray-particle
+        // restarts and patience.
+        using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "search", "model_swarms_reference.json"));
+        var reference = System.Text.Json.JsonDocument.Parse(file).RootElement[index];
+        var s = reference.GetProperty("settings");
+        var settings = new ModelSwarmsSettings
+        {
+            Inertia = s.GetProperty("inertia").GetDouble(),
+            Cognitive = s.GetProperty("cognitive").GetDouble(),
+            Social = s.GetProperty("social").GetDouble(),
+            Repel = s.GetProperty("repel").GetDouble(),
+            StepLength = s.GetProperty("step_length").GetDouble(),
+            StepDecay = s.GetProperty("step_decay").GetDouble(),
+            MinimumStepLength = s.GetProperty("min_step_length").GetDouble(),
+            MaxIterations = s.GetProperty("max_iterations").GetInt32(),
+            Patience = s.GetProperty("patience").GetInt32(),
+            RestartPatience = s.GetProperty("restart_patience").GetDouble(),
+            StartingVelocity = s.GetProperty("starting_velocity").GetString() == "best" ? ModelSwarmsStartingVelocity.Best : ModelSwarmsStartingVelocity.Zero,
+            RandomWeights = false,
+        };
+        double plateau = s.GetProperty("plateau").GetDouble();
+        var scripted = s.TryGetProperty("scripted", out var table)
+            ? table.EnumerateObject().ToDictionary(p => int.Parse(p.Name), p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray())
+            : [];
+        Func<Candidate, EvaluationOutcome> plateaus = candidate =>
+            EvaluationOutcome.Succeeded(new Dictionary<string, double>
+            {
+                ["a"] = scripted.TryGetValue(candidate.Step, out var row) ? row[candidate.Member]
+                    : Math.Floor((100 - 100 * SearchTestKit.Distance2(candidate.Values, Optimum)) / plateau) * plateau,
+            });
+        var (result, records) = Run(new ModelSwarmsSearch(Space, settings), plateaus);
+
+        var expected = reference.GetProperty("evaluations").EnumerateArray().ToList();
+        Assert.Equal(reference.GetProperty("stopped_by").GetString(), result.StoppedBy);
+        Assert.Equal(expected.Count, records.Count);
+        for (int k = 0; k < expected.Count; k++)
+        {
+            Assert.Equal(expected[k].GetProperty("step").GetInt32(), records[k].Step);
+            Assert.Equal(expected[k].GetProperty("member").GetInt32(), records[k].Member);
+            Assert.Equal(expected[k].GetProperty("fitness").GetDouble(), records[k].Fitness);
+            var values = expected[k].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            for (int j = 0; j < values.Length; j++)
+            {
+                Assert.Equal(values[j], records[k].Values[j], 1e-12);
+            }
+        }
+    }
+
+    [Fact]
+    public void Model_swarms_fills_the_swarm_with_crossovers_that_may_extrapolate()
+    {
+        var (_, records) = Run(new ModelSwarmsSearch(Space, new ModelSwarmsSettings { MaxIterations = 0, SwarmSize = 60, Seed = 2 }), SearchTestKit.Quadratic(Optimum));
+        var initial = records.Where(r => r.Step == 0).ToList();
+        Assert.Equal(60, initial.Count);
+        Assert.True(SearchTestKit.WorstAffineError(Space, initial) < 1e-12);
+        // w = 2·U(0, 1): about half the children extrapolate past a parent, giving negative coefficients.
+        int extrapolated = initial.Skip(5).Count(r => r.Values.Any(c => c < -1e-12));
+        Assert.InRange(extrapolated, 10, 50);
+        // Two different parents: no child sits on a member's corner.
+        Assert.All(initial.Skip(5), r => Assert.DoesNotContain(Enumerable.Range(0, 5), m => Space.Corner(m).SequenceEqual(r.Values)));
     }
 
     [Fact]
@@ -35,8 +122,6 @@ public sealed class ModelSwarmsAndRandomSearchTests
         Assert.Equal("iterations", result.StoppedBy);
         Assert.Equal(8 * 5, result.Evaluations);
         Assert.True(SearchTestKit.WorstAffineError(Space, records) < 1e-12);
-        // Particles beyond the members start as crossovers of two members: convex, so non-negative.
-        Assert.All(records.Where(r => r.Step == 0 && r.Member >= 5).SelectMany(r => r.Values), c => Assert.InRange(c, 0, 1));
     }
 
     [Fact]

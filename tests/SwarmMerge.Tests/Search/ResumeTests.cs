@@ -76,7 +76,7 @@ public sealed class ResumeTests
     {
         using var folder = new TestModels.TempFolder();
         SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<InvalidDataException>(() =>
             SearchSession.Run(Create("pso", seed: 10), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path)));
         Assert.Contains("different search", error.Message);
     }
@@ -87,7 +87,7 @@ public sealed class ResumeTests
         using var folder = new TestModels.TempFolder();
         SearchSession.Run(Create("random"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
         File.Delete(Path.Combine(folder.Path, SearchState.FileName));
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<InvalidDataException>(() =>
             SearchSession.Run(Create("random", seed: 10), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path)));
         Assert.Contains("cannot be resumed", error.Message);
     }

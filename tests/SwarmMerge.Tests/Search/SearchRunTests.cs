@@ -13,41 +13,7 @@ public sealed class SearchRunTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string Family()
-    {
-        string basePath = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, "base"));
-        foreach (int e in new[] { 1, 2 })
-        {
-            string expert = PairedFixtures.Create("llama", "llama_sp", Path.Combine(_folder, $"expert{e}"));
-            var random = new Random(e);
-            PairedFixtures.Rewrite(expert, (_, values) => values.Select(v => v + (float)(random.NextDouble() - 0.5) * 0.2f).ToArray());
-        }
-        File.WriteAllText(Path.Combine(_folder, "opt.jsonl"), "{\"p\": \"the cat\", \"a\": \"sat\"}\n{\"p\": \"one two\", \"a\": \"three\"}\n{\"p\": \"red\", \"a\": \"blue\"}\n");
-        File.WriteAllText(Path.Combine(_folder, "test.jsonl"), "{\"p\": \"a b\", \"a\": \"c\"}\n{\"p\": \"up\", \"a\": \"down\"}\n");
-        File.WriteAllText(Path.Combine(_folder, "tasks.yml"), """
-            tasks:
-              - {name: words, kind: multiple_choice, optimization: opt.jsonl, test: test.jsonl, prompt: '{p}', choices: [' {a}', ' {p}'], label: a}
-            """.Replace("label: a}", "label: k}"));
-        // Choice index column: the right answer is always choice 0.
-        foreach (string split in new[] { "opt.jsonl", "test.jsonl" })
-        {
-            string path = Path.Combine(_folder, split);
-            File.WriteAllLines(path, File.ReadAllLines(path).Select(l => l.Replace("}", ", \"k\": 0}")));
-        }
-        string config = Path.Combine(_folder, "search.yml");
-        File.WriteAllText(config, $"""
-            base_model: {basePath}
-            models: [{Path.Combine(_folder, "expert1")}, {Path.Combine(_folder, "expert2")}]
-            tasks: {Path.Combine(_folder, "tasks.yml")}
-            methods:
-              - pso: {"{steps: 1}"}
-              - random: {"{}"}
-            baselines: [task_arithmetic, ties]
-            seed: 3
-            threads: 2
-            """);
-        return config;
-    }
+    private string Family() => RunFamily.Write(_folder);
 
     [Fact]
     public void A_run_writes_log_state_merged_model_and_report_and_resumes_to_the_same_result()
@@ -87,6 +53,42 @@ public sealed class SearchRunTests : IDisposable
         Assert.All(resumed.Searches, s => Assert.Equal(10, s.Replayed));
         Assert.Equal(result.Searches[0].Best!.Candidate.Values, resumed.Searches[0].Best!.Candidate.Values);
         Assert.Equal(result.TestScores["pso"], resumed.TestScores["pso"]);
+    }
+
+    [Fact]
+    public void Named_searches_share_a_run_and_a_pso_entrys_anchors_are_the_data_free_merges_of_that_name()
+    {
+        string config = Family();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("  - random: {}\n", "  - pso: {preset: paper, name: pso-paper, steps: 1}\n"));
+        string run = Path.Combine(_folder, "run");
+
+        var result = SearchRun.Start(config, run);
+
+        Assert.Equal(["pso", "pso-paper"], result.Searches.Select(s => s.Method));
+        Assert.Contains("pso-paper", result.TestScores.Keys);
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(run, "methods", "pso-paper", "evaluations.jsonl")).Length);
+        // The paper's swarm starts at its 5 members; the default one at 2 experts, 3 anchors and 4 task-arithmetic points.
+        var paperStart = EvaluationLog.Read(Path.Combine(run, "methods", "pso-paper", "evaluations.jsonl")).Where(r => r.Step == 0).ToList();
+        Assert.Equal(5, paperStart.Count);
+        var start = EvaluationLog.Read(Path.Combine(run, "evaluations.jsonl")).Where(r => r.Step == 0).ToList();
+        Assert.Equal(9, start.Count);
+        Assert.Equal([0, 0, 0, 0, 0, 1, 0, 0], start[2].Values);
+
+        // Each anchor is byte for byte the data-free merge of that name with the run's seed.
+        var parsed = SearchConfigParser.Load(config, Environment.CurrentDirectory);
+        foreach (string anchor in new[] { "ties", "dare_ties", "della" })
+        {
+            string again = Path.Combine(_folder, "again-" + anchor);
+            using (var plan = SearchRun.BaselinePlan(parsed, anchor, new Dictionary<string, object?>()))
+            {
+                Merging.MergeExecutor.Run(plan, again, new Merging.MergeOptions { Seed = parsed.Seed, Threads = 1 });
+            }
+            Assert.Equal(File.ReadAllBytes(Path.Combine(again, "model.safetensors")), File.ReadAllBytes(Path.Combine(run, "anchors", anchor, "model.safetensors")));
+        }
+
+        // Resuming reuses the anchors and replays every evaluation.
+        var resumed = SearchRun.Resume(run);
+        Assert.All(resumed.Searches, s => Assert.Equal(10, s.Replayed));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class TokenizerErrorTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), "{ not json");
         var e = LoadFails();
-        Assert.Equal("tokenizer.json", e.File);
+        Assert.Equal(Path.Combine(_dir, "tokenizer.json"), e.File); // the full path: the message names the folder
         Assert.Contains("not valid JSON", e.Message);
     }
 
@@ -111,7 +111,7 @@ public sealed class TokenizerErrorTests : IDisposable
         File.Copy(Fixture("gpt2_bpe_legacy", "vocab.json"), Path.Combine(_dir, "vocab.json"));
         File.WriteAllText(Path.Combine(_dir, "merges.txt"), "#version: 0.2\nĠ t\nbad line here\n");
         var e = LoadFails();
-        Assert.Equal("merges.txt", e.File);
+        Assert.Equal(Path.Combine(_dir, "merges.txt"), e.File);
         Assert.Equal("line 3", e.Field);
     }
 
@@ -120,7 +120,7 @@ public sealed class TokenizerErrorTests : IDisposable
     {
         File.WriteAllBytes(Path.Combine(_dir, "tokenizer.model"), [0x0A, 0xFF, 0xFF, 0x01, 0x02]);
         var e = LoadFails();
-        Assert.Equal("tokenizer.model", e.File);
+        Assert.Equal(Path.Combine(_dir, "tokenizer.model"), e.File);
         Assert.Contains("SentencePiece", e.Message);
     }
 }

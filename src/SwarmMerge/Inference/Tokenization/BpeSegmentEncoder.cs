@@ -39,6 +39,16 @@ internal sealed class BpeSegmentEncoder : ISegmentEncoder
         _unknownId = options.UnknownToken is null ? null : vocab[options.UnknownToken];
     }
 
+    /// <summary>
+    /// The token of merge (<paramref name="first"/>, <paramref name="second"/>) that is not in <paramref name="vocab"/>, or null:
+    /// Hugging Face refuses such a merge (MergeTokenOutOfVocabulary), for both parts and for the token they merge into.
+    /// </summary>
+    public static string? MissingMergeToken(IReadOnlyDictionary<string, int> vocab, string first, string second, string? prefix)
+    {
+        string merged = first + (prefix is not null && second.StartsWith(prefix, StringComparison.Ordinal) ? second[prefix.Length..] : second);
+        return new[] { first, second, merged }.FirstOrDefault(token => !vocab.ContainsKey(token));
+    }
+
     public void Encode(string segment, bool isFirst, List<int> ids)
     {
         string text = _normalizer?.Normalize(segment) ?? segment;

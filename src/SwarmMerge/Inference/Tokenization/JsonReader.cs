@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Inference.Tokenization;
 
@@ -11,11 +12,11 @@ internal readonly struct JsonReader(string file)
     {
         try
         {
-            return JsonDocument.Parse(System.IO.File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+            return JsonDocument.Parse(InputFiles.ReadAllText(path), new JsonDocumentOptions { AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
-            throw new TokenizerFormatException(Path.GetFileName(path), null, $"not valid JSON: {e.Message}", e);
+            throw new TokenizerFormatException(path, null, $"not valid JSON: {JsonErrors.Describe(e)}", e);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
+using SwarmMerge.IO;
 
 namespace SwarmMerge.Inference.Tokenization;
 
@@ -33,21 +34,26 @@ internal static class LegacyTokenizerLoader
         Dictionary<string, int> vocab;
         try
         {
-            using FileStream stream = File.OpenRead(vocabPath);
-            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(stream) ?? throw new JsonException("null");
+            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(InputFiles.ReadAllText(vocabPath)) ?? throw new JsonException("null");
         }
         catch (JsonException e)
         {
-            throw new TokenizerFormatException("vocab.json", null, $"expected an object of token to id: {e.Message}", e);
+            throw new TokenizerFormatException(vocabPath, null, $"expected an object of token to id: {JsonErrors.Describe(e)}", e);
         }
+        if (vocab.Count == 0) throw new TokenizerFormatException(vocabPath, null, "the vocabulary is empty");
 
         var mergeLines = new List<string>();
         int lineNumber = 0;
-        foreach (string line in File.ReadLines(mergesPath))
+        foreach (string line in InputFiles.ReadAllLines(mergesPath))
         {
             lineNumber++;
             if (line.Length == 0 || (lineNumber == 1 && line.StartsWith("#version", StringComparison.Ordinal))) continue;
-            if (line.Split(' ').Length != 2) throw new TokenizerFormatException("merges.txt", $"line {lineNumber}", "expected two tokens separated by one space");
+            string[] pair = line.Split(' ');
+            if (pair.Length != 2) throw new TokenizerFormatException(mergesPath, $"line {lineNumber}", "expected two tokens separated by one space");
+            if (BpeSegmentEncoder.MissingMergeToken(vocab, pair[0], pair[1], prefix: null) is string missing)
+            {
+                throw new TokenizerFormatException(mergesPath, $"line {lineNumber}", $"merges into or from '{missing}', which is not in vocab.json");
+            }
             mergeLines.Add(line);
         }
 
@@ -58,14 +64,14 @@ internal static class LegacyTokenizerLoader
 
     private static TokenizerParts LoadWordPiece(string vocabPath, TokenizerConfig config)
     {
-        var tokens = File.ReadAllLines(vocabPath).ToList();
+        var tokens = InputFiles.ReadAllLines(vocabPath);
         if (tokens.Count > 0 && tokens[^1].Length == 0) tokens.RemoveAt(tokens.Count - 1);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < tokens.Count; i++) vocab.TryAdd(tokens[i], i);
 
         bool lowercase = config.DoLowerCase ?? true;
         string unknown = config.Specials.GetValueOrDefault("unk_token", "[UNK]");
-        if (!vocab.ContainsKey(unknown)) throw new TokenizerFormatException("vocab.txt", null, $"the unknown token '{unknown}' is not in the vocabulary");
+        if (!vocab.ContainsKey(unknown)) throw new TokenizerFormatException(vocabPath, null, $"the unknown token '{unknown}' is not in the vocabulary");
         var basic = new BertBasicTokenizer(cleanText: true, config.TokenizeChineseChars ?? true, config.StripAccents ?? lowercase, lowercase);
         return new TokenizerParts(WordPieceSegmentEncoder.Create(tokens, basic, unknown, "##", 100), vocab, [], null, TokenDecoder.WordPiece,
             TokenizerFamilies.Resolve(config, TokenizerFamily.Bert), vocabPath);
@@ -74,14 +80,15 @@ internal static class LegacyTokenizerLoader
     private static TokenizerParts LoadSentencePiece(string path, TokenizerFamily family)
     {
         SentencePieceTokenizer model;
+        byte[] bytes = InputFiles.ReadAllBytes(path);
         try
         {
-            using var stream = new MemoryStream(SentencePieceModelWriter.WithBosEosPresent(File.ReadAllBytes(path)));
+            using var stream = new MemoryStream(SentencePieceModelWriter.WithBosEosPresent(bytes));
             model = SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false);
         }
         catch (Exception e) when (e is not TokenizerFormatException)
         {
-            throw new TokenizerFormatException(Path.GetFileName(path), null, $"Microsoft.ML.Tokenizers cannot load this SentencePiece model: {e.Message}", e);
+            throw new TokenizerFormatException(path, null, $"Microsoft.ML.Tokenizers cannot load this SentencePiece model: {e.Message}", e);
         }
 
         var vocab = model.Vocabulary.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);

@@ -52,7 +52,7 @@ internal sealed class TokenizerConfig
         {
             config.HasSpecialTokenFiles = true;
             using JsonDocument doc = JsonReader.Parse(tokenizerConfig);
-            config.ReadTokenizerConfig(new JsonReader("tokenizer_config.json"), doc.RootElement);
+            Checked(tokenizerConfig, json => config.ReadTokenizerConfig(json, doc.RootElement));
         }
 
         string map = Path.Combine(directory, "special_tokens_map.json");
@@ -60,17 +60,31 @@ internal sealed class TokenizerConfig
         {
             config.HasSpecialTokenFiles = true;
             using JsonDocument doc = JsonReader.Parse(map);
-            config.ReadSpecials(new JsonReader("special_tokens_map.json"), doc.RootElement, overwrite: false);
+            Checked(map, json => config.ReadSpecials(json, doc.RootElement, overwrite: false));
         }
 
         string modelConfig = Path.Combine(directory, "config.json");
         if (File.Exists(modelConfig))
         {
             using JsonDocument doc = JsonReader.Parse(modelConfig);
-            config.ModelType = new JsonReader("config.json").String(doc.RootElement, "model_type", "");
+            config.ModelType = new JsonReader(modelConfig).String(doc.RootElement, "model_type", "");
         }
 
         return config;
+    }
+
+    // A field of the wrong JSON type where no reader checks it is an error in that file, not in SwarmMerge.
+    private static void Checked(string path, Action<JsonReader> read)
+    {
+        var json = new JsonReader(path);
+        try
+        {
+            read(json);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw json.Error(null, $"cannot be used: {e.Message}");
+        }
     }
 
     private void ReadTokenizerConfig(JsonReader json, JsonElement root)

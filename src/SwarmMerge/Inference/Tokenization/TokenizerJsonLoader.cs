@@ -6,13 +6,23 @@ namespace SwarmMerge.Inference.Tokenization;
 /// <summary>Reads a Hugging Face tokenizer.json (models BPE, WordPiece and Unigram).</summary>
 internal static class TokenizerJsonLoader
 {
-    private const string FileName = "tokenizer.json";
-
     public static TokenizerParts Load(string path, TokenizerConfig config)
     {
         using JsonDocument doc = JsonReader.Parse(path);
-        var json = new JsonReader(FileName);
-        JsonElement root = doc.RootElement;
+        var json = new JsonReader(path);
+        try
+        {
+            return Load(json, doc.RootElement, config);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A field of the wrong JSON type where no reader checks it, or Microsoft.ML.Tokenizers refusing the vocabulary.
+            throw json.Error(null, $"cannot be used: {e.Message}");
+        }
+    }
+
+    private static TokenizerParts Load(JsonReader json, JsonElement root, TokenizerConfig config)
+    {
         JsonElement model = json.Required(root, "model", "");
         JsonElement? normalizer = JsonReader.Child(root, "normalizer");
         JsonElement? preTokenizer = JsonReader.Child(root, "pre_tokenizer");
@@ -29,7 +39,7 @@ internal static class TokenizerJsonLoader
 
         PostProcessor? post = PostProcessor.FromJson(json, JsonReader.Child(root, "post_processor"), "post_processor");
         TokenDecoder decoder = TokenDecoder.FromJson(json, JsonReader.Child(root, "decoder"), "decoder");
-        return new TokenizerParts(encoder, vocab, added, post, decoder, TokenizerFamilies.Resolve(config, fallback), path);
+        return new TokenizerParts(encoder, vocab, added, post, decoder, TokenizerFamilies.Resolve(config, fallback), json.File);
     }
 
     private static string InferModelType(JsonReader json, JsonElement model)
@@ -63,7 +73,7 @@ internal static class TokenizerJsonLoader
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (JsonProperty p in vocab.EnumerateObject())
         {
-            result[p.Name] = p.Value.TryGetInt32(out int id) ? id : throw json.Error($"model.vocab.{p.Name}", "expected an integer id");
+            result[p.Name] = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out int id) ? id : throw json.Error($"model.vocab.{p.Name}", "expected an integer id");
         }
 
         return result;
@@ -72,23 +82,32 @@ internal static class TokenizerJsonLoader
     private static (ISegmentEncoder, Dictionary<string, int>, TokenizerFamily) LoadBpe(JsonReader json, JsonElement model, JsonElement? normalizer, JsonElement? preTokenizer)
     {
         Dictionary<string, int> vocab = ReadVocabObject(json, model);
+        if (vocab.Count == 0) throw json.Error("model.vocab", "the vocabulary is empty");
+        string? prefix = NullIfEmpty(json.String(model, "continuing_subword_prefix", "model"));
         var merges = new List<string>();
         int i = 0;
         foreach (JsonElement merge in json.Required(model, "merges", "model").EnumerateArray())
         {
             string path = $"model.merges[{i++}]";
-            string[] pair = merge.ValueKind == JsonValueKind.Array
-                ? merge.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
-                : (merge.GetString() ?? "").Split(' ');
+            string[] pair = merge.ValueKind switch
+            {
+                JsonValueKind.Array => merge.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : "").ToArray(),
+                JsonValueKind.String => merge.GetString()!.Split(' '),
+                _ => [],
+            };
             if (pair.Length != 2 || pair.Any(p => p.Length == 0 || p.Contains(' ')))
             {
                 throw json.Error(path, "expected two tokens without spaces (Microsoft.ML.Tokenizers stores merges as \"a b\")");
+            }
+            if (BpeSegmentEncoder.MissingMergeToken(vocab, pair[0], pair[1], prefix) is string missing)
+            {
+                throw json.Error(path, $"merges into or from '{missing}', which is not in the vocabulary");
             }
 
             merges.Add($"{pair[0]} {pair[1]}");
         }
 
-        if (JsonReader.Child(model, "dropout") is JsonElement dropout && dropout.GetDouble() > 0)
+        if (JsonReader.Child(model, "dropout") is JsonElement dropout && !(dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() == 0))
         {
             throw json.Error("model.dropout", "BPE dropout is not supported (encoding would be random)");
         }
@@ -101,7 +120,7 @@ internal static class TokenizerJsonLoader
             Merges = merges,
             UnknownToken = unknown,
             FuseUnknownTokens = json.Bool(model, "fuse_unk", "model", false),
-            ContinuingSubwordPrefix = NullIfEmpty(json.String(model, "continuing_subword_prefix", "model")),
+            ContinuingSubwordPrefix = prefix,
             EndOfWordSuffix = NullIfEmpty(json.String(model, "end_of_word_suffix", "model")),
             ByteLevel = byteLevel,
         };
@@ -159,7 +178,8 @@ internal static class TokenizerJsonLoader
         foreach (JsonElement entry in json.Required(model, "vocab", "model").EnumerateArray())
         {
             string path = $"model.vocab[{i}]";
-            if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2 || entry[0].GetString() is not string piece)
+            if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2 || entry[0].ValueKind != JsonValueKind.String
+                || entry[1].ValueKind != JsonValueKind.Number || entry[0].GetString() is not string piece)
             {
                 throw json.Error(path, "expected [piece, score]");
             }

@@ -92,10 +92,11 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
         for (int i = 0; i < job.ModelCount; i++)
         {
             job.ModelNumber(i, "weight");
+            // mergekit treats a density above 1 as 1 and fails later on one below 0; both are refused here, as typos.
             double density = job.ModelNumber(i, "density");
-            if (double.IsNaN(density))
+            if (density is < 0 or > 1)
             {
-                throw job.Invalid("density", i, "a number");
+                throw job.Invalid("density", i, "between 0 and 1");
             }
             if (_kind == SparsificationKind.MagnitudeOutliers && job.ModelNumber(i, "gamma") is < 0 or > 1)
             {
@@ -104,7 +105,7 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
             if (_kind == SparsificationKind.DellaMagprune && density is > 0 and < 1)
             {
                 double epsilon = job.ModelNumber(i, "epsilon");
-                if (density - epsilon <= 0 || density + epsilon >= 1)
+                if (epsilon < 0 || density - epsilon <= 0 || density + epsilon >= 1)
                 {
                     throw job.Invalid("epsilon", i, $"such that density ± epsilon lies in (0, 1) (density is {density})");
                 }
@@ -118,6 +119,10 @@ public abstract class GeneralizedTaskArithmetic : IMergeMethod
         if (run.Jobs.Count == 0 || !WholeModelScope(run.Jobs[0]))
         {
             return;
+        }
+        if (run.Jobs.Any(j => !j.Models.Select(m => m.Source).SequenceEqual(run.Jobs[0].Models.Select(m => m.Source))))
+        {
+            throw new MergeConfigException("sparsify_scope: model ranks each model's whole task vector, so every tensor must merge the same models; these slices merge different ones (use sparsify_scope: tensor).");
         }
         for (int model = 0; model < run.Jobs[0].ModelCount; model++)
         {

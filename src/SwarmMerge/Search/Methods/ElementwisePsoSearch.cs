@@ -18,21 +18,32 @@ public sealed class ElementwisePsoSearch : ISearch
     private const int Chunk = SwarmMaterializer.ChunkElements;
     private readonly SwarmMaterializer _materializer;
     private readonly PsoSettings _settings;
+    private readonly double[][] _start;
     private readonly int _length;
 
-    /// <summary>Elementwise PSO over the members of <paramref name="materializer"/>.</summary>
+    /// <summary>Elementwise PSO over the members of <paramref name="materializer"/>, its particles starting at <paramref name="start"/>.</summary>
+    /// <param name="materializer">The members and the tensors they merge.</param>
+    /// <param name="settings">Constants and steps.</param>
+    /// <param name="start">One point per particle as one weight per member (summing to 1); null: every member's corner (the paper's swarm).</param>
     /// <exception cref="InsufficientMemoryException">The particle vectors would need more than the limit; the message gives both numbers.</exception>
-    public ElementwisePsoSearch(SwarmMaterializer materializer, PsoSettings settings)
+    public ElementwisePsoSearch(SwarmMaterializer materializer, PsoSettings settings, IReadOnlyList<double[]>? start = null)
     {
         settings.Validate();
         _materializer = materializer;
         _settings = settings;
-        long need = RequiredBytes(materializer.Members.Count, materializer.ParameterCount);
+        int members = materializer.Members.Count;
+        _start = (start ?? Enumerable.Range(0, members).Select(m => new CoefficientSpace(members, 1).Corner(m)).ToList()).Select(w => (double[])w.Clone()).ToArray();
+        if (_start.Length == 0 || _start.Any(w => w.Length != members || Math.Abs(w.Sum() - 1) > 1e-9))
+        {
+            throw new ArgumentException($"Elementwise PSO needs at least one starting particle of {members} member weights summing to 1.", nameof(start));
+        }
+        int particles = _start.Length;
+        long need = RequiredBytes(particles, materializer.ParameterCount);
         if (need > settings.ElementwiseMemoryLimitBytes || materializer.ParameterCount > Array.MaxLength)
         {
-            int vectors = 3 * materializer.Members.Count + 1;
+            int vectors = 3 * particles + 1;
             throw new InsufficientMemoryException(
-                $"Elementwise PSO keeps {vectors} full parameter vectors ({materializer.Members.Count} particles × position, velocity and personal best, plus the global best) "
+                $"Elementwise PSO keeps {vectors} full parameter vectors ({particles} particles × position, velocity and personal best, plus the global best) "
                 + $"of {materializer.ParameterCount:N0} parameters in fp32: {need:N0} bytes ({need / (double)(1 << 30):F2} GiB), "
                 + $"over the limit of {settings.ElementwiseMemoryLimitBytes:N0} bytes ({settings.ElementwiseMemoryLimitBytes / (double)(1 << 30):F2} GiB)"
                 + (materializer.ParameterCount > Array.MaxLength ? $" and over the {Array.MaxLength:N0} elements one vector can hold" : "")
@@ -49,20 +60,26 @@ public sealed class ElementwisePsoSearch : ISearch
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, _settings,
-        ("space", new JsonObject { ["members"] = _materializer.Members.Count, ["parameters"] = _materializer.ParameterCount }));
+        ("space", new JsonObject { ["members"] = _materializer.Members.Count, ["parameters"] = _materializer.ParameterCount }),
+        ("start", new JsonArray(_start.Select(w => (JsonNode)new JsonArray(w.Select(c => (JsonNode)c).ToArray())).ToArray())));
 
     /// <inheritdoc />
     public string Execute(SearchSession session)
     {
-        int count = _materializer.Members.Count;
+        int count = _start.Length;
+        var space = _materializer.Space;
         var x = new float[count][];
         for (int p = 0; p < count; p++)
         {
             x[p] = new float[_length];
-            var corner = _materializer.Space.Corner(p);
+            var point = new double[space.Dimension];
+            for (int g = 0; g < space.GroupCount; g++)
+            {
+                _start[p].CopyTo(point, g * space.MemberCount);
+            }
             foreach (var tensor in _materializer.Tensors)
             {
-                _materializer.MaterializeTensor(tensor.Name, corner, x[p].AsSpan((int)_materializer.OffsetOf(tensor.Name), (int)tensor.ElementCount));
+                _materializer.MaterializeTensor(tensor.Name, point, x[p].AsSpan((int)_materializer.OffsetOf(tensor.Name), (int)tensor.ElementCount));
             }
         }
         var v = InitialVelocities(x);

@@ -33,6 +33,13 @@ public sealed record PsoSettings
     /// </summary>
     public double? VelocityClamp { get; init; }
 
+    /// <summary>
+    /// During the first this many steps r₁, r₂ are drawn once per particle and step and used in every coefficient
+    /// group, so particles that start alike in every group move alike (model-level coefficients); later each group
+    /// draws its own (layer-level coefficients, say). 0 (the paper): every group always draws its own.
+    /// </summary>
+    public int TiedSteps { get; init; }
+
     /// <summary>Elementwise mode refuses models whose particle vectors would need more bytes than this (default 8 GiB).</summary>
     public long ElementwiseMemoryLimitBytes { get; init; } = 8L << 30;
 
@@ -43,6 +50,7 @@ public sealed record PsoSettings
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Steps, nameof(Steps));
+        ArgumentOutOfRangeException.ThrowIfNegative(TiedSteps, nameof(TiedSteps));
         if (VelocityClamp is { } clamp && !(clamp > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(VelocityClamp), $"A velocity clamp must be positive; it is {clamp}.");

@@ -1,3 +1,4 @@
+using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 
 namespace SwarmMerge.Search.Runs;
@@ -5,11 +6,19 @@ namespace SwarmMerge.Search.Runs;
 /// <summary>A <c>swarmmerge search</c> run: the models, the tasks, the searches compared under one budget, and the data-free baselines.</summary>
 public sealed record SearchConfig
 {
+    /// <summary>The config file it was read from (named in errors about its settings), or null for a config built in code.</summary>
+    public string? Source { get; init; }
+
     /// <summary>The base model (absolute): a checkpoint folder, or <c>base+adapter</c>.</summary>
     public required string BaseModel { get; init; }
 
     /// <summary>The experts (absolute), in order: checkpoint folders, or <c>base+adapter</c> (an adapter folder listed alone is put on the base).</summary>
     public required IReadOnlyList<string> Experts { get; init; }
+
+    /// <summary>Every folder the run reads models from, with its role: the base's and each expert's (both parts of a <c>base+adapter</c>).</summary>
+    public IEnumerable<(string Path, string Role)> ModelFolders =>
+        Experts.Select(e => (Model: e, Role: "models")).Prepend((Model: BaseModel, Role: "base_model"))
+            .SelectMany(m => ModelReference.Parse(m.Model, Environment.CurrentDirectory).Folders.Select(folder => (folder, m.Role)));
 
     /// <summary>The task file (absolute).</summary>
     public required string Tasks { get; init; }
@@ -38,5 +47,9 @@ public sealed record SearchConfig
 
 /// <summary>One search of a run and its settings, as written in the config (<c>- pso: {steps: 5}</c>).</summary>
 /// <param name="Kind">pso, cma_es, evo, model_swarms or random.</param>
-/// <param name="Settings">The method's settings (names as in the config, e.g. <c>steps</c>, <c>w</c>, <c>granularity</c>).</param>
-public sealed record SearchMethodConfig(string Kind, IReadOnlyDictionary<string, object?> Settings);
+/// <param name="Settings">The method's settings (names as in the config, e.g. <c>steps</c>, <c>w</c>, <c>granularity</c>), without <c>name</c>.</param>
+public sealed record SearchMethodConfig(string Kind, IReadOnlyDictionary<string, object?> Settings)
+{
+    /// <summary>The search's name in the run folder (<c>methods/NAME/</c>) and the report: its <c>name</c> setting, else its kind.</summary>
+    public string Name { get; init; } = Kind;
+}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
+using SwarmMerge.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -18,14 +19,14 @@ public static class SearchConfigParser
     /// <exception cref="SearchConfigException">The file is missing or invalid.</exception>
     public static SearchConfig Load(string path, string workingDirectory)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is refused by the read, as such
         {
             throw new SearchConfigException($"Search config '{path}' does not exist.");
         }
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(File.ReadAllText(path)));
+            stream.Load(new StringReader(InputFiles.ReadAllText(path)));
         }
         catch (YamlException e)
         {
@@ -38,7 +39,7 @@ public static class SearchConfigParser
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            string key = Scalar(keyNode, path, "key");
             if (!Keys.Contains(key))
             {
                 throw new SearchConfigException($"{path}: line {keyNode.Start.Line}: unknown key '{key}' (known: {string.Join(", ", Keys)}).");
@@ -80,6 +81,7 @@ public static class SearchConfigParser
         };
         return new SearchConfig
         {
+            Source = Path.GetFullPath(path),
             BaseModel = baseModel.ToString(),
             Experts = experts,
             Tasks = Resolve(Required("tasks")),
@@ -88,7 +90,7 @@ public static class SearchConfigParser
             Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
             Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
             Seed = values.TryGetValue("seed", out var seed) ? (ulong)Integer(seed, path, "seed", minimum: 0) : 0,
-            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1) : Environment.ProcessorCount,
+            Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1, maximum: ThreadCount.Max) : Environment.ProcessorCount,
             TestLimit = values.TryGetValue("test_limit", out var limit) ? Integer(limit, path, "test_limit", minimum: 1) : null,
         };
     }
@@ -112,11 +114,17 @@ public static class SearchConfigParser
             {
                 throw new SearchConfigException($"{path}: line {item.Start.Line}: unknown search '{kind}' (use {string.Join(", ", MethodKinds)}).");
             }
-            if (methods.Any(m => m.Kind == kind))
+            string name = kind;
+            if (settings.Remove("name", out var named))
             {
-                throw new SearchConfigException($"{path}: line {item.Start.Line}: search '{kind}' is listed twice.");
+                name = named is string text && text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+                    ? text : throw new SearchConfigException($"{path}: line {item.Start.Line}: a search's 'name' is a word of letters, digits, '_' and '-'.");
             }
-            methods.Add(new SearchMethodConfig(kind, settings));
+            if (methods.Any(m => m.Name == name))
+            {
+                throw new SearchConfigException($"{path}: line {item.Start.Line}: search '{name}' is listed twice (give one of them a 'name').");
+            }
+            methods.Add(new SearchMethodConfig(kind, settings) { Name = name });
         }
         return methods;
     }
@@ -138,19 +146,27 @@ public static class SearchConfigParser
         {
             throw new SearchConfigException($"{path}: line {node.Start.Line}: expected a mapping of settings.");
         }
-        return mapping.Children.ToDictionary(p => Scalar(p.Key, path, "setting"), p => (object?)(p.Value switch
+        return mapping.Children.ToDictionary(p => Scalar(p.Key, path, "setting"), p => p.Value switch
         {
-            YamlScalarNode s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && s.Style == ScalarStyle.Plain => number,
-            YamlScalarNode { Value: "true" or "false" } s when s.Style == ScalarStyle.Plain => s.Value == "true",
-            YamlScalarNode s => s.Value,
-            _ => throw new SearchConfigException($"{path}: line {p.Value.Start.Line}: setting '{p.Key}' must be a number, a word or true/false."),
-        }), StringComparer.Ordinal);
+            YamlScalarNode s => Value(s),
+            YamlSequenceNode list when list.Children.All(c => c is YamlScalarNode) => (object?)list.Children.Select(c => Value((YamlScalarNode)c)).ToList(),
+            _ => throw new SearchConfigException($"{path}: line {p.Value.Start.Line}: setting '{p.Key}' must be a number, a word, true/false, or a list of those."),
+        }, StringComparer.Ordinal);
     }
+
+    private static object? Value(YamlScalarNode s) =>
+        s.Style == ScalarStyle.Plain && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) ? number
+        : s.Style == ScalarStyle.Plain && s.Value is "true" or "false" ? s.Value == "true"
+        : s.Value;
 
     private static string Scalar(YamlNode node, string path, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be a single value.");
 
-    private static int Integer(YamlNode node, string path, string key, int minimum) =>
-        int.TryParse(Scalar(node, path, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum
-            ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer ≥ {minimum}.");
+    private static int Integer(YamlNode node, string path, string key, int minimum, int maximum = int.MaxValue)
+    {
+        string text = Scalar(node, path, key);
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum && value <= maximum
+            ? value
+            : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be an integer {(maximum == int.MaxValue ? $"≥ {minimum}" : $"from {minimum} to {maximum}")}, not '{text}'.");
+    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using SwarmMerge.Evaluation;
+using SwarmMerge.IO;
 using SwarmMerge.Merging;
 using SwarmMerge.Search.Scoring;
 using SwarmMerge.Search.Space;
@@ -39,8 +40,14 @@ public static class SearchRun
     };
 
     /// <summary>Starts a run of <paramref name="configPath"/> in the new (or empty) folder <paramref name="runDirectory"/>.</summary>
+    /// <remarks>Every input is checked first (see <see cref="SearchRunPlan"/>); the folder is made only when all is valid.</remarks>
     /// <exception cref="SearchConfigException">The folder already holds a run (resume it instead) or the config is invalid.</exception>
-    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="configPath">The search config.</param>
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="progress">Told of every evaluation.</param>
+    /// <param name="cancellation">Stops the run between evaluations (it can be resumed).</param>
+    /// <param name="remote">Scores the searches' candidates elsewhere (on a cluster's workers); null: in this process.</param>
+    public static SearchRunResult Start(string configPath, string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default, IRemoteScoring? remote = null)
     {
         runDirectory = Path.GetFullPath(runDirectory);
         if (File.Exists(Path.Combine(runDirectory, ConfigFileName)))
@@ -48,14 +55,28 @@ public static class SearchRun
             throw new SearchConfigException($"'{runDirectory}' already holds a search run; continue it with --resume, or choose another folder.");
         }
         var config = SearchConfigParser.Load(configPath, Environment.CurrentDirectory);
+        using var plan = SearchRunPlan.Open(config, runDirectory, cancellation);
         Directory.CreateDirectory(runDirectory);
         File.Copy(configPath, Path.Combine(runDirectory, ConfigFileName));
         File.WriteAllText(Path.Combine(runDirectory, RunInfoFileName), new JsonObject { ["working_directory"] = Environment.CurrentDirectory }.ToJsonString());
-        return Execute(config, runDirectory, progress, cancellation);
+        return Run(plan, progress, cancellation, remote);
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> with the config it was started with.</summary>
-    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="progress">Told of every evaluation.</param>
+    /// <param name="cancellation">Stops the run between evaluations (it can be resumed).</param>
+    /// <param name="remote">Scores the searches' candidates elsewhere (on a cluster's workers); null: in this process.</param>
+    public static SearchRunResult Resume(string runDirectory, IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default, IRemoteScoring? remote = null)
+    {
+        var (configPath, workingDirectory) = Origin(runDirectory);
+        using var plan = SearchRunPlan.Open(SearchConfigParser.Load(configPath, workingDirectory), runDirectory, cancellation);
+        return Run(plan, progress, cancellation, remote);
+    }
+
+    /// <summary>The config copy in the run folder <paramref name="runDirectory"/>, and the working directory its paths resolve against.</summary>
+    /// <exception cref="SearchConfigException">The folder holds no search run, or its run.json is unreadable.</exception>
+    public static (string ConfigPath, string WorkingDirectory) Origin(string runDirectory)
     {
         runDirectory = Path.GetFullPath(runDirectory);
         string configPath = Path.Combine(runDirectory, ConfigFileName);
@@ -64,71 +85,96 @@ public static class SearchRun
         {
             throw new SearchConfigException($"'{runDirectory}' holds no search run ({ConfigFileName} and {RunInfoFileName} are missing).");
         }
-        return Execute(SearchConfigParser.Load(configPath, WorkingDirectory(runDirectory)), runDirectory, progress, cancellation);
+        string workingDirectory;
+        try
+        {
+            workingDirectory = Checkpoint.ReadJsonObject(infoPath)["working_directory"] is JsonValue value && value.TryGetValue(out string? folder)
+                ? folder : throw new SearchConfigException($"{infoPath}: no working_directory.");
+        }
+        catch (SafetensorsFormatException e)
+        {
+            throw new SearchConfigException(e.Message);
+        }
+        return (configPath, workingDirectory);
     }
 
-    /// <summary>The working directory a run was started in (its config's relative paths resolve against it).</summary>
-    public static string WorkingDirectory(string runDirectory)
+    /// <summary>Runs <paramref name="config"/> in <paramref name="runDirectory"/> (resuming what is there), after checking every input.</summary>
+    /// <remarks>With <paramref name="remote"/>, only the searches' optimization-split candidates go elsewhere: the expert
+    /// reference of the normalized fitness, the baselines and the test split are scored here, after the searches.</remarks>
+    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote = null)
     {
-        string infoPath = Path.Combine(runDirectory, RunInfoFileName);
-        return JsonNode.Parse(File.ReadAllText(infoPath))?["working_directory"]?.GetValue<string>()
-            ?? throw new SearchConfigException($"{infoPath}: no working_directory.");
+        using var plan = SearchRunPlan.Open(config, runDirectory, cancellation);
+        return Run(plan, progress, cancellation, remote);
     }
 
-    /// <summary>Runs <paramref name="config"/> in <paramref name="runDirectory"/> (resuming what is there).</summary>
-    public static SearchRunResult Execute(SearchConfig config, string runDirectory, IProgress<SearchProgress>? progress, CancellationToken cancellation)
+    /// <summary>The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.</summary>
+    internal const string CandidateFolder = ".candidate";
+
+    private static readonly string[] ScratchFolders = [CandidateFolder, ".evo-candidate", ".evo-best", ".baseline"];
+
+    private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote)
     {
-        var taskFile = TaskFile.Load(config.Tasks);
-        var optimization = taskFile.LoadOptimization();
-        var test = taskFile.LoadTest(config.TestLimit);
-        int budget = config.Budget ?? SearchMethods.DefaultBudget(config);
-        var members = SearchMethods.Members(config);
-        using var materializer = SwarmMaterializer.Open(members, SearchMethods.Granularity(config), config.Threads);
-        using ICandidateScorer scorer = taskFile.Evaluator is { } evaluator
-            ? new ExternalCandidateScorer(evaluator, Path.Combine(runDirectory, ".candidate"), cancellation)
-            : CandidateScorer.Open(config.BaseModel, optimization, config.Threads);
-        var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, scorer, optimization) : null);
+        var config = plan.Config;
+        string runDirectory = plan.RunDirectory;
+        RemoveScratch(runDirectory);
+        var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, plan.Scorer, plan.Optimization) : null);
 
         var results = new List<SearchResult>();
-        for (int i = 0; i < config.Methods.Count; i++)
+        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
+        for (int i = 0; i < plan.Searches.Count; i++)
         {
-            var method = config.Methods[i];
-            var search = SearchMethods.Create(method, config, materializer, budget);
-            var evo = method.Kind == "evo" ? SearchMethods.EvoSpaceOf(method, config) : null;
-            string directory = i == 0 ? runDirectory : Path.Combine(runDirectory, "methods", method.Kind);
+            var (method, evo, directory) = plan.Searches[i];
+            var materializer = plan.Spaces.Of(method);
+            var search = SearchMethods.Create(method, config, materializer, plan.Budget);
             var options = new SearchOptions
             {
                 Fitness = fitness,
                 RunDirectory = directory,
-                MaxEvaluations = budget,
-                Progress = Report(progress, search.Name, i, config.Methods.Count, budget),
+                MaxEvaluations = plan.Budget,
+                Progress = Report(progress, method.Name, i, plan.Searches.Count, plan.Budget),
                 Cancellation = cancellation,
             };
-            results.Add(SearchSession.Run(search, candidate => evo is null
-                ? scorer.Score(materializer, candidate, optimization)
-                : ScoreEvo(evo, candidate.Values, scorer, optimization, runDirectory, config.Threads), options));
+            var batch = remote?.For(config, method, materializer)
+                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, plan.Optimization, evoCandidate, config.Threads, cancellation), options.Clock);
+            results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name });
         }
 
         // Evo scored its candidates through a scratch checkpoint.
-        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         if (Directory.Exists(evoCandidate))
         {
             Directory.Delete(evoCandidate, recursive: true);
         }
 
         // The held-out test split: only now, after every search has finished.
+        var test = plan.TaskFile.LoadTest(config.TestLimit);
         string merged = Path.Combine(runDirectory, "merged");
-        var (testScores, kinds) = ScoreTestSplit(config, runDirectory, results, materializer, scorer, test, merged);
+        var (testScores, kinds) = ScoreTestSplit(plan, results, test, merged, cancellation);
         File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(testScores, new JsonSerializerOptions { WriteIndented = true }));
         var result = new SearchRunResult(runDirectory, results, testScores, kinds, merged);
-        SearchReport.Write(result, config, budget);
+        SearchReport.Write(result, config, plan.Budget);
         return result;
+    }
+
+    /// <summary>Removes what a killed run may have left: scratch checkpoints and the temporary folders of unfinished outputs.</summary>
+    private static void RemoveScratch(string runDirectory)
+    {
+        foreach (string name in ScratchFolders)
+        {
+            string folder = Path.Combine(runDirectory, name);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            AtomicDirectory.RemoveLeftovers(folder);
+        }
+        AtomicDirectory.RemoveLeftovers(Path.Combine(runDirectory, "merged"));
     }
 
     /// <summary>Base, experts, baselines and each search's best on the test split; writes the first search's best to <paramref name="merged"/>.</summary>
     private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
-        SearchConfig config, string runDirectory, List<SearchResult> results, SwarmMaterializer materializer, ICandidateScorer scorer, TaskSet test, string merged)
+        SearchRunPlan plan, List<SearchResult> results, TaskSet test, string merged, CancellationToken cancellation)
     {
+        var (config, runDirectory, scorer) = (plan.Config, plan.RunDirectory, plan.Scorer);
         var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string row, string kind, EvaluationOutcome outcome)
@@ -144,9 +190,9 @@ public static class SearchRun
         foreach (var (method, parameters) in config.Baselines)
         {
             string folder = Path.Combine(runDirectory, ".baseline");
-            using (var plan = BaselinePlan(config, method, parameters))
+            using (var baseline = BaselinePlan(config, method, parameters))
             {
-                MergeExecutor.Run(plan, folder, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed });
+                MergeExecutor.Run(baseline, folder, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
             }
             Add(method, "data-free", scorer.Score(folder, test));
             Directory.Delete(folder, recursive: true);
@@ -154,11 +200,10 @@ public static class SearchRun
         for (int i = 0; i < results.Count; i++)
         {
             var best = results[i].Best ?? throw new InvalidOperationException($"Search '{results[i].Method}' found no candidate that scored.");
-            var method = config.Methods[i];
-            if (method.Kind == "evo")
+            if (plan.Searches[i].Evo is { } evo)
             {
                 string folder = i == 0 ? merged : Path.Combine(runDirectory, ".evo-best");
-                SearchMethods.EvoSpaceOf(method, config).WriteCheckpoint(best.Candidate.Values, folder, new MergeOptions { Overwrite = true, Threads = config.Threads });
+                evo.WriteCheckpoint(best.Candidate.Values, folder, new MergeOptions { Overwrite = true, Threads = config.Threads }, cancellation);
                 Add(results[i].Method, "search", scorer.Score(folder, test));
                 if (i != 0)
                 {
@@ -167,28 +212,15 @@ public static class SearchRun
             }
             else
             {
+                var materializer = plan.Spaces.Of(plan.Searches[i].Method);
                 if (i == 0)
                 {
-                    materializer.WriteCheckpoint(best.Candidate, merged, overwrite: true);
+                    materializer.WriteCheckpoint(best.Candidate, merged, overwrite: true, cancellation: cancellation);
                 }
                 Add(results[i].Method, "search", scorer.Score(materializer, best.Candidate, test));
             }
         }
         return (testScores, kinds);
-    }
-
-    private static EvaluationOutcome ScoreEvo(EvoSpace space, double[] point, ICandidateScorer scorer, TaskSet tasks, string runDirectory, int threads)
-    {
-        string folder = Path.Combine(runDirectory, ".evo-candidate");
-        try
-        {
-            space.WriteCheckpoint(point, folder, new MergeOptions { Overwrite = true, Threads = threads });
-            return scorer.Score(folder, tasks);
-        }
-        catch (Exception e) when (e is MergeConfigException or IOException)
-        {
-            return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
-        }
     }
 
     /// <summary>Each task's reference for the normalized mean: the best expert's optimization-split score on it.</summary>
@@ -210,7 +242,8 @@ public static class SearchRun
         return reference;
     }
 
-    private static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
+    /// <summary>The merge plan of baseline <paramref name="method"/> (its defaults when <paramref name="parameters"/> is empty).</summary>
+    public static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
     {
         if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
         {

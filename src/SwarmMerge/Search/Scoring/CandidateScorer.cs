@@ -8,7 +8,8 @@ namespace SwarmMerge.Search.Scoring;
 /// <summary>
 /// Scores search candidates with the built-in engine: one model (built once from the base's config) whose
 /// weight buffers each candidate overwrites, either straight from the coefficient space (no checkpoint
-/// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on.
+/// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on; data this architecture
+/// cannot take at all (<see cref="TaskDataException"/>, e.g. a prompt beyond its positions) stops the run at once.
 /// </summary>
 public sealed class CandidateScorer : ICandidateScorer
 {
@@ -18,14 +19,14 @@ public sealed class CandidateScorer : ICandidateScorer
 
     /// <summary>Opens the engine on <paramref name="baseModel"/> (its config, tokenizer and weights).</summary>
     /// <exception cref="NotSupportedException">A task is scored by a classification head (not yet supported in searches).</exception>
-    public static CandidateScorer Open(string baseModel, TaskSet tasks, int threads)
+    public static CandidateScorer Open(string baseModel, TaskSet tasks, int threads, CancellationToken cancellation = default)
     {
         var head = tasks.Tasks.FirstOrDefault(t => t.Spec.UsesHead);
         if (head is not null)
         {
             throw new NotSupportedException($"Task '{head.Spec.Name}' is scored by a classification head (head_from); searches support prompt-scored tasks (decoders, T5) only so far.");
         }
-        var model = EvaluationModel.Open(baseModel, new Inference.InferenceOptions { Threads = threads });
+        var model = EvaluationModel.Open(baseModel, new Inference.InferenceOptions { Threads = threads, Cancellation = cancellation });
         if (model.Text is null)
         {
             model.Dispose();
@@ -55,7 +56,8 @@ public sealed class CandidateScorer : ICandidateScorer
         {
             return EvaluationOutcome.Succeeded(score());
         }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        // Data that no model of this architecture can score fails every candidate alike: it stops the run at once.
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or TaskDataException))
         {
             return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
         }

@@ -98,10 +98,10 @@ public sealed class EvoSpace
     }
 
     /// <summary>Merges <paramref name="point"/> into the checkpoint folder <paramref name="outputDirectory"/>.</summary>
-    public MergeResult WriteCheckpoint(ReadOnlySpan<double> point, string outputDirectory, MergeOptions options)
+    public MergeResult WriteCheckpoint(ReadOnlySpan<double> point, string outputDirectory, MergeOptions options, CancellationToken cancellation = default)
     {
         using var plan = MergePlanner.Create(ToMergeConfig(point), Directory.GetCurrentDirectory());
-        return MergeExecutor.Run(plan, outputDirectory, options);
+        return MergeExecutor.Run(plan, outputDirectory, options, cancellation: cancellation);
     }
 
     private static ParameterSetting Setting(double[] values) => values.Length == 1 ? new ScalarSetting(values[0]) : new LayerSlicesSetting(values);

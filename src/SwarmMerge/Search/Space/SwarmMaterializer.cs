@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using SwarmMerge.Adapters;
+using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
 using SwarmMerge.Merging.Sparsification;
 using SwarmMerge.Merging;
@@ -11,9 +12,9 @@ namespace SwarmMerge.Search.Space;
 
 /// <summary>
 /// Turns a point of the coefficient space into weights, tensor by tensor and chunk by chunk, straight from the
-/// memory-mapped base and expert checkpoints: θ = (Σc)·θ₀ + Σᵢ [cᵢ·τᵢ + c_{n+i}·mask(τᵢ)/(1−p)] over group g's
-/// coefficients c. The sparsified experts are regenerated from their seed; memory is a few chunks per thread,
-/// whatever the number of particles.
+/// memory-mapped base, expert and anchor checkpoints: θ = (Σc)·θ₀ + Σᵢ [cᵢ·τᵢ + c_{n+i}·mask(τᵢ)/(1−p)] + Σₐ c_a·τ_a
+/// over group g's coefficients c (τ_a = θ_a − θ₀ for anchor a). The sparsified experts are regenerated from their
+/// seed; memory is a few chunks per thread, whatever the number of particles.
 /// </summary>
 public sealed class SwarmMaterializer : IDisposable
 {
@@ -23,24 +24,28 @@ public sealed class SwarmMaterializer : IDisposable
     private readonly ModelOpener _opener;
     private readonly IModelSource _base;
     private readonly IModelSource[] _experts;
+    private readonly IModelSource[] _anchors;
     private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
     private readonly int _threads;
 
-    private SwarmMaterializer(SwarmMembers members, ModelOpener opener, IModelSource baseModel, IModelSource[] experts, Granularity granularity, int threads)
+    private SwarmMaterializer(SwarmMembers members, ModelOpener opener, IModelSource baseModel, IModelSource[] experts, IModelSource[] anchors, Granularity granularity, int threads)
     {
         Members = members;
         _opener = opener;
         _base = baseModel;
         _experts = experts;
+        _anchors = anchors;
         _threads = Math.Max(1, threads);
         var merged = new List<TensorInfo>();
         var unmerged = new List<string>();
         foreach (var tensor in baseModel.Tensors)
         {
-            bool everywhere = tensor.DType.IsMergeable() && experts.All(e => e.Contains(tensor.Name)
-                && e.Info(tensor.Name) is { } other && other.DType.IsMergeable() && other.Shape.SequenceEqual(tensor.Shape));
-            if (everywhere)
+            if (tensor.DType.IsMergeable() && !EvaluationModel.IsHead(tensor.Name))
             {
+                foreach (var expert in experts.Concat(anchors))
+                {
+                    CheckExpertTensor(expert, tensor);
+                }
                 merged.Add(tensor);
             }
             else
@@ -50,7 +55,7 @@ public sealed class SwarmMaterializer : IDisposable
         }
         if (merged.Count == 0)
         {
-            throw new ArgumentException($"The base model '{baseModel.Directory}' and the experts share no float tensor of the same shape: nothing to merge.");
+            throw new SafetensorsFormatException(baseModel.Directory, null, "has no float tensor outside task heads: nothing to merge.");
         }
         Tensors = merged;
         Unmerged = unmerged;
@@ -75,10 +80,10 @@ public sealed class SwarmMaterializer : IDisposable
     /// <summary>The coefficient space (members × groups).</summary>
     public CoefficientSpace Space { get; }
 
-    /// <summary>The merged tensors: the base's float tensors that every expert has with the same shape, in the base's order.</summary>
+    /// <summary>The merged tensors: the base's float tensors outside task heads (which every expert must have with the same shape), in the base's order.</summary>
     public IReadOnlyList<TensorInfo> Tensors { get; }
 
-    /// <summary>Base tensors that are not merged (not float, or absent or shaped differently in an expert, like task heads): written as the base has them.</summary>
+    /// <summary>Base tensors that are not merged (not float, or a task head: <c>classifier.*</c>, <c>score.*</c>): written as the base has them.</summary>
     public IReadOnlyList<string> Unmerged { get; }
 
     /// <summary>Number of merged parameters (the length of an elementwise particle vector).</summary>
@@ -104,12 +109,35 @@ public sealed class SwarmMaterializer : IDisposable
             var baseReference = ModelReference.Parse(members.BaseModel, root);
             var baseModel = opener.Open(baseReference);
             var experts = members.Experts.Select(e => opener.Open(ModelReference.Parse(e, root).OnBase(baseReference))).ToArray();
-            return new SwarmMaterializer(members, opener, baseModel, experts, granularity, threads > 0 ? threads : Environment.ProcessorCount);
+            // An anchor is a merged checkpoint (or, while its plan is only checked, the base standing in for it).
+            var anchors = members.Anchors.Select(a => a.Directory == members.BaseModel ? baseModel : opener.Checkpoint(a.Directory)).ToArray();
+            return new SwarmMaterializer(members, opener, baseModel, experts, anchors, granularity, threads > 0 ? threads : Environment.ProcessorCount);
         }
         catch
         {
             opener.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// An expert must hold every merged tensor of the base as a float tensor of the same shape: anything else is a
+    /// different model (or a broken one), which the search would otherwise leave unmerged without a word.
+    /// </summary>
+    private static void CheckExpertTensor(IModelSource expert, TensorInfo tensor)
+    {
+        if (!expert.Contains(tensor.Name))
+        {
+            throw new SafetensorsFormatException(expert.Name, tensor.Name, "missing from this expert but present in the base model (is it a fine-tune of this base?)");
+        }
+        var info = expert.Info(tensor.Name);
+        if (!info.DType.IsMergeable())
+        {
+            throw new SafetensorsFormatException(expert.Name, tensor.Name, $"is {info.DType.SafetensorsName()} here but {tensor.DType.SafetensorsName()} in the base model");
+        }
+        if (!info.Shape.SequenceEqual(tensor.Shape))
+        {
+            throw new SafetensorsFormatException(expert.Name, tensor.Name, $"shape {info.ShapeText} does not match the base model's {tensor.ShapeText}");
         }
     }
 
@@ -171,7 +199,7 @@ public sealed class SwarmMaterializer : IDisposable
     /// base's dtypes, unmerged ones copied from the base, the base's config and tokenizer files, and
     /// <c>swarmmerge_candidate.json</c> (method, step, member, values) for provenance. The folder appears atomically.
     /// </summary>
-    public MergeResult WriteCheckpoint(Candidate candidate, string outputDirectory, bool overwrite = false, long maxShardBytes = 5_000_000_000)
+    public MergeResult WriteCheckpoint(Candidate candidate, string outputDirectory, bool overwrite = false, long maxShardBytes = 5_000_000_000, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (candidate.Vector is null)
@@ -186,6 +214,7 @@ public sealed class SwarmMaterializer : IDisposable
         {
             foreach (var tensor in _base.Tensors)
             {
+                cancellation.ThrowIfCancellationRequested();
                 if (IsMerged(tensor.Name))
                 {
                     WriteMerged(candidate, tensor, writer);
@@ -315,6 +344,8 @@ public sealed class SwarmMaterializer : IDisposable
         private readonly float _baseWeight;
         private readonly float[] _expertWeights;
         private readonly float[] _sparseWeights;
+        private readonly ITensorValues?[] _anchors;
+        private readonly float[] _anchorWeights;
 
         public TensorMix(SwarmMaterializer owner, TensorInfo info, ReadOnlySpan<double> row)
         {
@@ -349,6 +380,17 @@ public sealed class SwarmMaterializer : IDisposable
                     _masks[i] = new RandomSparsifier(owner.Members.MaskKey(info.Name, i), 1 - owner.Members.DropRate);
                 }
             }
+            int first = owner.Members.FirstAnchor;
+            _anchors = new ITensorValues?[owner._anchors.Length];
+            _anchorWeights = new float[owner._anchors.Length];
+            for (int a = 0; a < _anchors.Length; a++)
+            {
+                _anchorWeights[a] = (float)row[first + a];
+                if (_anchorWeights[a] != 0)
+                {
+                    _anchors[a] = owner._anchors[a].OpenValues(info.Name, owner._base);
+                }
+            }
         }
 
         public void Compute(long start, Span<float> output, ChunkBuffers scratch)
@@ -374,14 +416,22 @@ public sealed class SwarmMaterializer : IDisposable
                     TensorPrimitives.MultiplyAdd(delta, _sparseWeights[i], output, output);
                 }
             }
+            for (int a = 0; a < _anchors.Length; a++)
+            {
+                if (_anchors[a] is { } anchor)
+                {
+                    anchor.ReadTaskVector(start, baseValues, delta);
+                    TensorPrimitives.MultiplyAdd(delta, _anchorWeights[a], output, output);
+                }
+            }
         }
 
         public void Dispose()
         {
             _base.Dispose();
-            foreach (var expert in _experts)
+            foreach (var view in _experts.Concat(_anchors))
             {
-                expert?.Dispose();
+                view?.Dispose();
             }
         }
     }

@@ -3,9 +3,10 @@ using SwarmMerge.Merging.Numerics;
 namespace SwarmMerge.Search.Space;
 
 /// <summary>
-/// The initial particles of PSO-Merging, which span the coefficient space: member 0 is the base θ₀, members
+/// The models that span the coefficient space (the paper's initial particles): member 0 is the base θ₀, members
 /// 1…n the experts θᵢ, and (with <see cref="IncludeSparsified"/>) members n+1…2n the DARE-sparsified experts
-/// θ̃ᵢ = θ₀ + mask(τᵢ)/(1−p), whose masks are regenerated from <see cref="SparsifySeed"/>, never stored.
+/// θ̃ᵢ = θ₀ + mask(τᵢ)/(1−p), whose masks are regenerated from <see cref="SparsifySeed"/>, never stored; then
+/// the <see cref="Anchors"/>, data-free merges of the experts written once as checkpoints.
 /// </summary>
 /// <param name="BaseModel">The base model's checkpoint folder.</param>
 /// <param name="Experts">The experts' checkpoint folders, in order.</param>
@@ -21,11 +22,20 @@ public sealed record SwarmMembers(string BaseModel, IReadOnlyList<string> Expert
     /// <summary>Whether the n sparsified experts are members (the paper: yes, 2n+1 particles).</summary>
     public bool IncludeSparsified { get; init; } = true;
 
+    /// <summary>
+    /// Data-free merges of the experts (TIES, DELLA, …) that are members too, after the sparsified experts: their
+    /// task vectors θ_merge − θ₀ are nonlinear in the experts' and so outside the span of the other members.
+    /// </summary>
+    public IReadOnlyList<AnchorMember> Anchors { get; init; } = [];
+
     /// <summary>Number of experts n.</summary>
     public int ExpertCount => Experts.Count;
 
-    /// <summary>Number of members: 2n+1, or n+1 without the sparsified experts.</summary>
-    public int Count => 1 + ExpertCount * (IncludeSparsified ? 2 : 1);
+    /// <summary>Index of the first anchor: 2n+1, or n+1 without the sparsified experts.</summary>
+    public int FirstAnchor => 1 + ExpertCount * (IncludeSparsified ? 2 : 1);
+
+    /// <summary>Number of members: 2n+1 (or n+1 without the sparsified experts), plus the anchors.</summary>
+    public int Count => FirstAnchor + Anchors.Count;
 
     /// <summary>Member names for logs and reports: <c>base</c>, <c>expert1</c>…, <c>sparse1</c>….</summary>
     public IReadOnlyList<string> Names =>
@@ -33,6 +43,7 @@ public sealed record SwarmMembers(string BaseModel, IReadOnlyList<string> Expert
         "base",
         .. Enumerable.Range(1, ExpertCount).Select(i => $"expert{i}"),
         .. IncludeSparsified ? Enumerable.Range(1, ExpertCount).Select(i => $"sparse{i}") : [],
+        .. Anchors.Select(a => a.Name),
     ];
 
     /// <summary>The counter-based stream of sparsified expert <paramref name="expert"/> (0-based) on tensor <paramref name="tensorName"/>.</summary>
@@ -51,3 +62,8 @@ public sealed record SwarmMembers(string BaseModel, IReadOnlyList<string> Expert
         }
     }
 }
+
+/// <summary>A data-free merge of the experts used as a member of the coefficient space.</summary>
+/// <param name="Name">The member's name in logs (the merge method, e.g. <c>ties</c>).</param>
+/// <param name="Directory">The merged checkpoint.</param>
+public sealed record AnchorMember(string Name, string Directory);

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SwarmMerge.Cluster;
+
+/// <summary>One input file of a fingerprint.</summary>
+/// <param name="Name">Its role name (<c>base_model/model.safetensors</c>).</param>
+/// <param name="Length">Its size in bytes.</param>
+/// <param name="Sha256">The SHA-256 of its bytes, lower-case hex.</param>
+[GenerateSerializer, Immutable]
+public sealed record FileDigest([property: Id(0)] string Name, [property: Id(1)] long Length, [property: Id(2)] string Sha256);
+
+/// <summary>
+/// What a coordinator asks a worker to score for, one search of a run at a time: the input files it must hold (by
+/// fingerprint) and that search's space, which turns a candidate's numbers into weights. The anchor members (data-free
+/// merges) a worker makes itself from its own copies of the inputs, and refuses the job if their weights differ from
+/// the coordinator's. Everything else a worker takes from its own search config.
+/// </summary>
+/// <param name="Files">The coordinator's input fingerprint.</param>
+/// <param name="DropRate">DARE drop rate of the sparsified swarm members.</param>
+/// <param name="IncludeSparsified">Whether the sparsified experts are members.</param>
+/// <param name="Seed">The run's seed (sparsification masks, and the random anchor merges).</param>
+/// <param name="Granularity">Coefficient granularity (<c>Model</c>, <c>Layer</c>, <c>TensorKind</c>).</param>
+/// <param name="Anchors">The data-free merges that are members after the sparsified experts, in order.</param>
+/// <param name="AnchorFiles">The coordinator's anchor weight files (<c>anchors/ties/model.safetensors</c>, …).</param>
+/// <param name="EvoMergeMethod">The merge method of an Evo search, or null for a search over the coefficient space.</param>
+/// <param name="EvoLayerSlices">The Evo search's layer slices.</param>
+[GenerateSerializer, Immutable]
+public sealed record WorkerJob(
+    [property: Id(0)] FileDigest[] Files,
+    [property: Id(1)] double DropRate,
+    [property: Id(2)] bool IncludeSparsified,
+    [property: Id(3)] ulong Seed,
+    [property: Id(4)] string Granularity,
+    [property: Id(5)] string[] Anchors,
+    [property: Id(6)] FileDigest[] AnchorFiles,
+    [property: Id(7)] string? EvoMergeMethod,
+    [property: Id(8)] int EvoLayerSlices)
+{
+    /// <summary>A short name of the job: the SHA-256 of its fields, so that equal jobs have equal ids.</summary>
+    public string Id
+    {
+        get
+        {
+            var text = new StringBuilder();
+            foreach (var file in Files.Concat(AnchorFiles))
+            {
+                text.Append(file.Name).Append('|').Append(file.Length).Append('|').Append(file.Sha256).Append('\n');
+            }
+            text.Append(FormattableString.Invariant($"{DropRate:R}|{IncludeSparsified}|{Seed}|{Granularity}|{string.Join(',', Anchors)}|{EvoMergeMethod}|{EvoLayerSlices}"));
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+        }
+    }
+}
+
+/// <summary>A worker's answer to a job.</summary>
+/// <param name="Worker">The worker's name (host, process, silo).</param>
+/// <param name="Threads">Its engine threads.</param>
+/// <param name="Refusal">Why it refuses the job (its input files differ from the coordinator's), or null when it accepts.</param>
+[GenerateSerializer, Immutable]
+public sealed record JoinReply([property: Id(0)] string Worker, [property: Id(1)] int Threads, [property: Id(2)] string? Refusal);
+
+/// <summary>One candidate to score: only what defines it travels, never weights, except elementwise PSO's vector.</summary>
+/// <param name="JobId">The job the worker accepted (<see cref="WorkerJob.Id"/>).</param>
+/// <param name="Evo">True for a point of the Evo space (merge weights and densities), false for the coefficient space.</param>
+/// <param name="Method">The search's name.</param>
+/// <param name="Step">Step or generation.</param>
+/// <param name="Member">Particle or individual.</param>
+/// <param name="Values">The point.</param>
+/// <param name="Vector">Elementwise PSO: the candidate's weights (4 bytes per merged parameter); otherwise null.</param>
+[GenerateSerializer, Immutable]
+public sealed record EvaluationRequest(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] bool Evo,
+    [property: Id(2)] string Method,
+    [property: Id(3)] int Step,
+    [property: Id(4)] int Member,
+    [property: Id(5)] double[] Values,
+    [property: Id(6)] float[]? Vector);
+
+/// <summary>What a worker's scoring gave.</summary>
+/// <param name="Tasks">Task names, in the task file's order.</param>
+/// <param name="Scores">The score of each task (×100); empty when the evaluation failed.</param>
+/// <param name="Error">Why the evaluation failed, or null.</param>
+/// <param name="Seconds">The worker's time scoring it.</param>
+/// <param name="Refusal">Set instead of a result when the worker has not accepted the job (it restarted): the coordinator sends the candidate elsewhere.</param>
+[GenerateSerializer, Immutable]
+public sealed record EvaluationReply(
+    [property: Id(0)] string[] Tasks,
+    [property: Id(1)] double[] Scores,
+    [property: Id(2)] string? Error,
+    [property: Id(3)] double Seconds,
+    [property: Id(4)] string? Refusal);

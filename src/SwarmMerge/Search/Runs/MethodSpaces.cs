@@ -1,0 +1,99 @@
+using SwarmMerge.Merging;
+using SwarmMerge.Search.Space;
+
+namespace SwarmMerge.Search.Runs;
+
+/// <summary>
+/// The coefficient spaces of a run's searches, opened once each: the shared one (the first PSO entry's members
+/// and granularity, which every search but PSO uses) and a PSO entry's own when its settings differ (another
+/// preset, anchors, granularity). Anchor members are data-free merges of the experts, written once into the run
+/// folder's <c>anchors/METHOD/</c> (with the baselines' parameters and the run's seed, so an anchor is exactly the
+/// baseline of that name) and reused when the run resumes.
+/// </summary>
+internal sealed class MethodSpaces : IDisposable
+{
+    /// <summary>Where anchor merges go inside a run folder.</summary>
+    public const string AnchorFolder = "anchors";
+
+    private readonly SearchConfig _config;
+    private readonly string _runDirectory;
+    private readonly CancellationToken _cancellation;
+    private readonly Dictionary<string, SwarmMaterializer> _opened = new(StringComparer.Ordinal);
+
+    /// <summary>Opens the shared space of <paramref name="config"/>; the others open when first asked for.</summary>
+    public MethodSpaces(SearchConfig config, string runDirectory, CancellationToken cancellation = default)
+    {
+        _config = config;
+        _runDirectory = runDirectory;
+        _cancellation = cancellation;
+        Shared = Open(SearchMethods.Members(config), SearchMethods.Granularity(config), []);
+    }
+
+    /// <summary>The space every search but PSO uses.</summary>
+    public SwarmMaterializer Shared { get; }
+
+    /// <summary>The space of <paramref name="method"/> (writing its anchor merges first if they are not in the run folder yet).</summary>
+    public SwarmMaterializer Of(SearchMethodConfig method)
+    {
+        var (members, granularity, anchors) = SearchMethods.SpaceOf(method, _config);
+        return Open(members, granularity, anchors);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="method"/>'s space without writing anything (its settings, each anchor's merge plan) and
+    /// hands it to <paramref name="check"/> (to build the search on it). An anchor not merged yet is stood in for by the
+    /// base model, which has exactly the tensors the merge will have, so the space has its real members and size.
+    /// </summary>
+    public void Check(SearchMethodConfig method, Action<SwarmMaterializer> check)
+    {
+        var (members, granularity, anchors) = SearchMethods.SpaceOf(method, _config);
+        foreach (string anchor in anchors)
+        {
+            SearchRun.BaselinePlan(_config, anchor, new Dictionary<string, object?>()).Dispose();
+        }
+        if (anchors.All(a => Directory.Exists(AnchorPath(a))))
+        {
+            check(Open(members, granularity, anchors));
+            return;
+        }
+        var standIns = anchors.Select(a => new AnchorMember(a, Directory.Exists(AnchorPath(a)) ? AnchorPath(a) : _config.BaseModel)).ToList();
+        using var standIn = SwarmMaterializer.Open(members with { Anchors = standIns }, granularity, _config.Threads);
+        check(standIn);
+    }
+
+    private string AnchorPath(string method) => Path.Combine(_runDirectory, AnchorFolder, method);
+
+    private SwarmMaterializer Open(SwarmMembers members, Granularity granularity, IReadOnlyList<string> anchors)
+    {
+        string key = $"{members.DropRate:R}|{members.IncludeSparsified}|{granularity}|{string.Join(',', anchors)}";
+        if (_opened.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+        var withAnchors = members with { Anchors = anchors.Select(WriteAnchor).ToList() };
+        var opened = SwarmMaterializer.Open(withAnchors, granularity, _config.Threads);
+        _opened[key] = opened;
+        return opened;
+    }
+
+    // A merge committed atomically is complete, and the same config and seed give the same bytes: reuse it.
+    private AnchorMember WriteAnchor(string method)
+    {
+        string folder = AnchorPath(method);
+        if (!Directory.Exists(folder))
+        {
+            using var plan = SearchRun.BaselinePlan(_config, method, new Dictionary<string, object?>());
+            MergeExecutor.Run(plan, folder, new MergeOptions { Threads = _config.Threads, Seed = _config.Seed }, cancellation: _cancellation);
+        }
+        return new AnchorMember(method, folder);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var materializer in _opened.Values)
+        {
+            materializer.Dispose();
+        }
+    }
+}

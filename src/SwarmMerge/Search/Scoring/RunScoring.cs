@@ -1,0 +1,47 @@
+using SwarmMerge.Evaluation;
+using SwarmMerge.Merging;
+using SwarmMerge.Search.Space;
+
+namespace SwarmMerge.Search.Scoring;
+
+/// <summary>
+/// How a search run scores its candidates, shared by the process that runs the search and by cluster workers,
+/// so that both give the same outcome for the same candidate.
+/// </summary>
+public static class RunScoring
+{
+    /// <summary>The run's scorer: the task file's external evaluator (through a scratch checkpoint), or the built-in engine on <paramref name="baseModel"/>.</summary>
+    /// <param name="taskFile">The task file (its evaluator, if any).</param>
+    /// <param name="baseModel">The base checkpoint, whose config and tokenizer the engine uses.</param>
+    /// <param name="tasks">The tasks the engine will score (checked for support).</param>
+    /// <param name="scratchDirectory">Where the external evaluator's candidate checkpoint is written.</param>
+    /// <param name="threads">Engine threads.</param>
+    /// <param name="cancellation">Stops a running external evaluator, or the engine before its next batch.</param>
+    public static ICandidateScorer OpenScorer(TaskFile taskFile, string baseModel, TaskSet tasks, string scratchDirectory, int threads, CancellationToken cancellation = default) =>
+        taskFile.Evaluator is { } evaluator
+            ? new ExternalCandidateScorer(evaluator, scratchDirectory, cancellation)
+            : CandidateScorer.Open(baseModel, tasks, threads, cancellation);
+
+    /// <summary>
+    /// Scores one candidate: a point of the coefficient space (or an elementwise vector) straight from
+    /// <paramref name="materializer"/>; a point of <paramref name="evo"/> by merging it into <paramref name="evoScratch"/> first.
+    /// </summary>
+    /// <returns>Per-task scores, or why the candidate failed (a merge the method refuses, an unwritable scratch folder).</returns>
+    public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, TaskSet tasks, string evoScratch, int threads,
+        CancellationToken cancellation = default)
+    {
+        if (evo is null)
+        {
+            return scorer.Score(materializer, candidate, tasks);
+        }
+        try
+        {
+            evo.WriteCheckpoint(candidate.Values, evoScratch, new MergeOptions { Overwrite = true, Threads = threads }, cancellation);
+            return scorer.Score(evoScratch, tasks);
+        }
+        catch (Exception e) when (e is MergeConfigException or IOException)
+        {
+            return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+}
