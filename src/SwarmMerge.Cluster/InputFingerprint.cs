@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search.Space;
@@ -11,6 +12,9 @@ namespace SwarmMerge.Cluster;
 /// <c>.cache/</c> of a Hugging Face download, are skipped), the task file and its optimization-split data files.
 /// Files are named by role, not path (<c>base_model/model.safetensors</c>, <c>models[1]/config.json</c>,
 /// <c>tasks/addition/optimization.jsonl</c>), so the coordinator and a worker may keep them in different folders.
+/// A <c>base+adapter</c> entry names both folders: the base's files under the entry's role, the adapter's under
+/// <c>ROLE+adapter/</c> (<c>models[0]+adapter/adapter_model.safetensors</c>); a file named by several roles (the base
+/// under every adapter expert) is hashed once.
 /// </summary>
 public sealed class InputFingerprint
 {
@@ -32,10 +36,10 @@ public sealed class InputFingerprint
     public static InputFingerprint Of(SearchConfig config, int threads)
     {
         var roles = new List<(string Name, string Path)>();
-        AddFolder(roles, "base_model", config.BaseModel);
+        AddModel(roles, "base_model", config.BaseModel);
         for (int i = 0; i < config.Experts.Count; i++)
         {
-            AddFolder(roles, $"models[{i}]", config.Experts[i]);
+            AddModel(roles, $"models[{i}]", config.Experts[i]);
         }
         var taskFile = TaskFile.Load(config.Tasks);
         string taskFolder = Path.GetDirectoryName(taskFile.Path)!;
@@ -75,12 +79,15 @@ public sealed class InputFingerprint
         {
             throw new FileNotFoundException($"{missing.Name}: the file '{missing.Path}' does not exist.", missing.Path);
         }
-        var digests = new FileDigest[roles.Count];
-        Parallel.For(0, roles.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
+        var paths = roles.Select(r => r.Path).Distinct(StringComparer.Ordinal).ToList();
+        var hashes = new (long Length, string Sha256)[paths.Count];
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
         {
-            using var stream = new FileStream(roles[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            digests[i] = new FileDigest(roles[i].Name, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+            using var stream = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            hashes[i] = (stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
         });
+        var byPath = paths.Select((path, i) => (path, i)).ToDictionary(p => p.path, p => hashes[p.i], StringComparer.Ordinal);
+        var digests = roles.Select(r => new FileDigest(r.Name, byPath[r.Path].Length, byPath[r.Path].Sha256)).ToList();
         return new InputFingerprint(digests, roles.ToDictionary(r => r.Name, r => r.Path, StringComparer.Ordinal));
     }
 
@@ -105,6 +112,17 @@ public sealed class InputFingerprint
         }
         var missing = coordinator.FirstOrDefault(f => !_paths.ContainsKey(f.Name));
         return missing is null ? null : $"'{missing.Name}' of the coordinator's input files is missing here";
+    }
+
+    // A model entry as the config holds it: a folder, or base+adapter (both folders).
+    private static void AddModel(List<(string, string)> roles, string role, string model)
+    {
+        var reference = ModelReference.Parse(model, Environment.CurrentDirectory);
+        AddFolder(roles, role, reference.Model);
+        if (reference.Adapter is { } adapter)
+        {
+            AddFolder(roles, $"{role}+adapter", adapter);
+        }
     }
 
     private static void AddFolder(List<(string, string)> roles, string role, string folder)

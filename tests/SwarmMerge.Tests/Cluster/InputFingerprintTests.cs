@@ -102,6 +102,53 @@ public sealed class InputFingerprintTests : IDisposable
     }
 
     [Fact]
+    public void A_base_plus_adapter_entry_names_both_folders_by_role()
+    {
+        var config = Inputs(_folder["a"]);
+        Directory.CreateDirectory(_folder["a/lora"]);
+        File.WriteAllText(_folder["a/lora/adapter_config.json"], "{\"r\": 2}");
+        File.WriteAllText(_folder["a/lora/adapter_model.safetensors"], "lora");
+        config = config with { Experts = [.. config.Experts, $"{config.BaseModel}+{_folder["a/lora"]}"] };
+        var fingerprint = InputFingerprint.Of(config, threads: 2);
+        Assert.Equal(["base_model/config.json", "base_model/model.safetensors", "models[0]/adapter/adapter_model.safetensors", "models[0]/config.json",
+            "models[1]+adapter/adapter_config.json", "models[1]+adapter/adapter_model.safetensors", "models[1]/config.json", "models[1]/model.safetensors",
+            "tasks/a/opt.jsonl", "tasks/tasks.yml"], fingerprint.Files.Select(f => f.Name));
+        // The base under the adapter is the base: the same digest, hashed once.
+        Assert.Equal(fingerprint.Files.Single(f => f.Name == "base_model/model.safetensors") with { Name = "models[1]/model.safetensors" },
+            fingerprint.Files.Single(f => f.Name == "models[1]/model.safetensors"));
+    }
+
+    // A RunFamily whose second expert is a PEFT adapter of the base (written the same in both folders).
+    private SearchConfig WithAdapterExpert(string folder)
+    {
+        var config = SearchConfigParser.Load(RunFamily.Write(folder), _folder.Path);
+        string adapter = SwarmMerge.Tests.Adapters.TestAdapters.Write(config.BaseModel, Path.Combine(folder, "lora"), ["q_proj", "v_proj"], rank: 2, alpha: 4, seed: 7);
+        string adapterConfig = Path.Combine(adapter, SwarmMerge.Adapters.LoraConfig.FileName);
+        File.WriteAllText(adapterConfig, File.ReadAllText(adapterConfig).Replace(config.BaseModel, "tiny-llama", StringComparison.Ordinal)); // not a local path
+        return config with { Experts = [config.Experts[0], $"{config.BaseModel}+{adapter}"] };
+    }
+
+    [Fact]
+    public void A_worker_refuses_a_job_whose_adapter_file_differs_and_names_it()
+    {
+        var coordinator = WithAdapterExpert(_folder["coordinator"]);
+        var worker = WithAdapterExpert(_folder["worker"]);
+        using var space = SwarmMaterializer.Open(SearchMethods.Members(coordinator), Granularity.Model, threads: 1);
+        var job = ClusterScoring.JobOf(coordinator, coordinator.Methods[0], space);
+        Assert.Contains(job.Files, f => f.Name == "models[1]+adapter/adapter_model.safetensors");
+        using (var models = WorkerModels.Open(worker))
+        {
+            Assert.Null(models.Join(job).Refusal);
+        }
+        string weights = Path.Combine(_folder["worker"], "lora", SwarmMerge.Adapters.LoraAdapter.WeightsFileName);
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(weights, bytes);
+        using var changed = WorkerModels.Open(worker);
+        Assert.Contains($"'models[1]+adapter/adapter_model.safetensors' ({weights}) differs from the coordinator's", changed.Join(job).Refusal);
+    }
+
+    [Fact]
     public void A_worker_makes_a_searchs_anchor_merges_itself_and_refuses_them_when_they_differ_from_the_coordinators()
     {
         var coordinator = SearchConfigParser.Load(RunFamily.Write(_folder["coordinator"]), _folder.Path);
