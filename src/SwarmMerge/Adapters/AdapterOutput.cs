@@ -26,6 +26,10 @@ public static class AdapterOutput
     {
         var terms = AdapterTerms.FromPlan(plan, out string? reason);
         var baseModel = SvdBase(plan.Base, plan.Models);
+        if (LayoutDifference(plan, baseModel) is { } difference)
+        {
+            throw new NotSupportedException($"No adapter for this result: {difference}.");
+        }
         var extra = plan.Config.SourceText is { } yaml ? new Dictionary<string, string> { ["swarmmerge_config.yml"] = yaml } : null;
         return Write(request, terms, reason, baseModel, plan.Models, options, plan.OutputDType, extra, () =>
         {
@@ -42,6 +46,10 @@ public static class AdapterOutput
     /// <summary>What <see cref="FromMerge"/> would write, in words (for <c>--dry-run</c>).</summary>
     public static string Describe(MergePlan plan, AdapterOutputRequest request)
     {
+        if (LayoutDifference(plan, SvdBase(plan.Base, plan.Models)) is { } difference)
+        {
+            return $"{request.Directory}: not possible: {difference}";
+        }
         var terms = AdapterTerms.FromPlan(plan, out string? reason);
         int? exact = terms is null ? null : ExactAdapter.RequiredRank(terms, out reason);
         return exact is int r && (request.Rank is null || r <= request.Rank) ? $"{request.Directory} (exact, rank {r})"
@@ -79,6 +87,21 @@ public static class AdapterOutput
         {
             done();
         }
+    }
+
+    // An adapter changes the base's tensors in place: a merge whose output has other tensors (slices that add, drop
+    // or reshape layers) cannot be one, and is refused before anything is merged.
+    private static string? LayoutDifference(MergePlan plan, Checkpoint? baseModel)
+    {
+        if (baseModel is null)
+        {
+            return null;
+        }
+        var output = plan.Tensors.ToDictionary(t => t.Output.Name, t => t.Output.Shape, StringComparer.Ordinal);
+        var differing = baseModel.Tensors.FirstOrDefault(t => t.DType.IsMergeable() && !(output.TryGetValue(t.Name, out var shape) && shape.SequenceEqual(t.Shape)))?.Name
+            ?? output.Keys.FirstOrDefault(name => !baseModel.Contains(name));
+        return differing is null ? null
+            : $"the output's tensors are not the base model's ('{differing}' is {(baseModel.Contains(differing) ? "missing from the output or reshaped" : "not in the base")}), as when slices change the layers; an adapter only updates the base's own tensors";
     }
 
     /// <summary>The checkpoint a truncated adapter applies to: the base model's checkpoint (the base of a base+adapter), or the base the models share.</summary>

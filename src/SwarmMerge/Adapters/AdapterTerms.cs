@@ -40,6 +40,12 @@ public sealed record AdapterTerms(Checkpoint Base, IReadOnlyList<IModelSource> E
         var coefficients = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var job in plan.Jobs)
         {
+            if (!job.Models.Select(m => m.Source).SequenceEqual(plan.Models) || job.Models.Any(m => m.TensorName != job.Name) || job.BaseInput is { } b && b.TensorName != job.Name)
+            {
+                // slices that move layers or change sources between slices: not θ₀(T) + Σ cᵢ·τᵢ(T) of the same T.
+                reason = $"tensor '{job.Name}' is not made from the same tensor of the base and every model (a slices merge that moves layers or changes sources)";
+                return null;
+            }
             var weights = Enumerable.Range(0, job.ModelCount).Select(i => (double)(float)job.ModelNumber(i, "weight")).ToArray();
             double sum = weights.Sum();
             if (method == "linear")

@@ -95,7 +95,9 @@ public sealed class TensorMergeJob
     internal void Open()
     {
         _baseView = BaseInput?.Source.OpenValues(BaseInput.TensorName);
-        _modelViews = Models.Select(m => m.Source.OpenValues(m.TensorName, BaseInput?.Source)).ToArray();
+        // The task-vector shortcut needs the base's values of the same tensor; a slice may read another layer of
+        // the base, a tied head the embeddings.
+        _modelViews = Models.Select(m => m.Source.OpenValues(m.TensorName, m.TensorName == BaseInput?.TensorName ? BaseInput.Source : null)).ToArray();
     }
 
     internal void Prefetch()
