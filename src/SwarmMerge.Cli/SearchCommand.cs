@@ -40,6 +40,12 @@ internal static class SearchCommand
             string folder = resumed ?? result.GetValue(output)!.FullName;
             (string ConfigPath, string WorkingDirectory) Origin() => resumed is null ? (result.GetValue(config)!.FullName, Environment.CurrentDirectory) : SearchRun.Origin(resumed);
             var adapter = result.GetValue(outAdapter) is { } adapterFolder ? new AdapterOutputRequest(adapterFolder.FullName, result.GetValue(adapterRank)) : null;
+            if (adapter is not null)
+            {
+                // Where the adapter goes is checked before the search, which it would otherwise follow by hours.
+                var (configPath, workingDirectory) = Origin();
+                SearchAdapter.CheckOutput(SearchConfigParser.Load(configPath, workingDirectory), adapter);
+            }
             return Task.FromResult(Execute(folder, () => cluster.Run(result, Origin, remote => resumed is null
                 ? SearchRun.Start(result.GetValue(config)!.FullName, folder, Progress, cancellation, remote)
                 : SearchRun.Resume(resumed, Progress, cancellation, remote)), adapter));

@@ -9,9 +9,10 @@ namespace SwarmMerge.Search.Runs;
 public static class SearchAdapter
 {
     /// <summary>
-    /// The terms of a coefficient-space <paramref name="candidate"/> (any granularity: one coefficient per expert per
+    /// The terms of a coefficient-space <paramref name="candidate"/> (any granularity: one coefficient per member per
     /// tensor group), or null with the reason: an elementwise candidate, coefficients that do not sum to 1 (they scale
-    /// the base), or sparsified members in use (DARE masks of task vectors are not low rank).
+    /// the base), sparsified members in use (DARE masks of task vectors are not low rank), or anchor members in use
+    /// (each is a dense TIES/DARE/DELLA merge of the experts, not linear in their updates).
     /// </summary>
     public static AdapterTerms? TermsOf(SwarmMaterializer materializer, Candidate candidate, out string? reason)
     {
@@ -26,11 +27,13 @@ public static class SearchAdapter
             reason = "base_model is itself base+adapter; an output adapter applies to a checkpoint";
             return null;
         }
-        int n = materializer.Members.ExpertCount;
+        var members = materializer.Members;
+        int n = members.ExpertCount;
         var coefficients = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var tensor in materializer.Tensors)
         {
-            var row = materializer.Space.Row(candidate.Values, materializer.Groups.Of(tensor.Name));
+            int group = materializer.Groups.Of(tensor.Name);
+            var row = materializer.Space.Row(candidate.Values, group);
             double sum = 0;
             foreach (double c in row)
             {
@@ -38,14 +41,23 @@ public static class SearchAdapter
             }
             if (Math.Abs(sum - 1) > 1e-9)
             {
-                reason = $"the coefficients of group '{materializer.Groups.Names[materializer.Groups.Of(tensor.Name)]}' sum to {sum}, which scales the base itself";
+                reason = $"the coefficients of group '{materializer.Groups.Names[group]}' sum to {sum}, which scales the base itself";
                 return null;
             }
-            for (int i = 0; materializer.Members.IncludeSparsified && i < n; i++)
+            for (int i = 0; members.IncludeSparsified && i < n; i++)
             {
                 if (row[1 + n + i] != 0)
                 {
                     reason = $"the best model uses sparsified expert {i + 1} (a DARE mask of its task vector, which is not low rank); search with 'sparsified: false' for an exact adapter";
+                    return null;
+                }
+            }
+            for (int a = 0; a < members.Anchors.Count; a++)
+            {
+                if (row[members.FirstAnchor + a] != 0)
+                {
+                    reason = $"the best model gives anchor member '{members.Anchors[a].Name}' (a dense {members.Anchors[a].Name} merge of the experts, not linear in their updates) "
+                        + $"coefficient {row[members.FirstAnchor + a]:G4} in group '{materializer.Groups.Names[group]}'; search with 'anchors: []' for an exact adapter";
                     return null;
                 }
             }
@@ -54,15 +66,23 @@ public static class SearchAdapter
         return new AdapterTerms(baseModel, materializer.Experts, coefficients);
     }
 
+    /// <summary>Throws when <paramref name="request"/>'s folder is, lies in or holds an input folder of <paramref name="config"/>: checked before the run.</summary>
+    /// <exception cref="IOException">The adapter would overwrite an input.</exception>
+    public static void CheckOutput(SearchConfig config, AdapterOutputRequest request) =>
+        OutputPaths.CheckOutsideInputs(request.Directory, config.ModelFolders);
+
     /// <summary>Writes the first search's best model of <paramref name="run"/> as an adapter.</summary>
     /// <exception cref="NotSupportedException">No exact adapter and no rank; the message says why.</exception>
     public static AdapterOutputResult Write(SearchRunResult run, SearchConfig config, AdapterOutputRequest request)
     {
         var best = run.Searches[0].Best?.Candidate ?? throw new InvalidOperationException($"Search '{run.Searches[0].Method}' found no candidate that scored.");
-        using var materializer = SwarmMaterializer.Open(SearchMethods.Members(config), SearchMethods.Granularity(config), config.Threads);
+        var method = config.Methods[0];
+        // The first search's own space, anchors included: they are in the run folder already, so nothing is merged again.
+        using var spaces = new MethodSpaces(config, run.Directory);
+        var materializer = spaces.Of(method);
         AdapterTerms? terms;
         string? reason;
-        if (config.Methods[0].Kind == "evo")
+        if (method.Kind == "evo")
         {
             terms = null;
             reason = "Evo's best model is a TIES or DARE merge, which trims task-vector entries one by one";
