@@ -163,7 +163,6 @@ public static class MergePlanner
         return new PlanLayout(slots, reference, entries.Select(e => e.Model).ToList(), null);
     }
 
-
     private static TensorDType? ParseDType(string? name, string field)
     {
         if (name is null)

@@ -8,8 +8,8 @@ namespace SwarmMerge.Search.Space;
 /// θ̃ᵢ = θ₀ + mask(τᵢ)/(1−p), whose masks are regenerated from <see cref="SparsifySeed"/>, never stored; then
 /// the <see cref="Anchors"/>, data-free merges of the experts written once as checkpoints.
 /// </summary>
-/// <param name="BaseModel">The base model's checkpoint folder.</param>
-/// <param name="Experts">The experts' checkpoint folders, in order.</param>
+/// <param name="BaseModel">The base model: a checkpoint folder, or <c>base+adapter</c>.</param>
+/// <param name="Experts">The experts, in order: checkpoint folders, adapter folders (put on the base), or <c>base+adapter</c>.</param>
 public sealed record SwarmMembers(string BaseModel, IReadOnlyList<string> Experts)
 {
     /// <summary>DARE drop rate p of the sparsified experts: each task-vector entry is dropped with probability p (the paper: 0.8).</summary>
