@@ -16,6 +16,12 @@ namespace SwarmMerge.Cluster;
 /// whose call fails has its candidate sent to another; a worker that joins is used as soon as it is seen. The
 /// session logs results in candidate order, so none of this changes the log.
 /// </summary>
+/// <remarks>
+/// When a worker leaves, the candidates in flight on the other workers are sent again too: the client reaches every
+/// grain through some silo's gateway, and a reply on its way back through the silo that left is lost without an
+/// error (the call would wait out the whole evaluation timeout). The abandoned call's result, if it comes, is ignored;
+/// a worker scores the repeated candidate after the one it was busy with, so the cost is one evaluation per worker.
+/// </remarks>
 /// <param name="cluster">The cluster to connect to.</param>
 /// <param name="log">Where workers joining, leaving and refusing are reported.</param>
 /// <param name="expectedWorkers">Before the first generation, wait (at most the cluster's worker wait) until this many workers have joined, so that work is spread from the start.</param>
@@ -29,6 +35,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _evaluations = new(StringComparer.Ordinal);
+    private int _departures;
     private (SearchConfig Config, InputFingerprint Files)? _inputs;
     private WorkerJob? _job;
     private IHost? _client;
@@ -87,6 +94,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
             await RefreshAsync(client, job, cancellation);
         }
         _waited = true;
+        int departuresSeen = _departures;
         while (left > 0)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -95,11 +103,15 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 await RefreshAsync(client, job, cancellation);
                 refreshed.Restart();
             }
-            foreach (var (worker, (_, index)) in busy.Where(b => !_workers.ContainsKey(b.Key.Key)).ToList())
+            foreach (var (worker, (call, index)) in busy.Where(b => !_workers.ContainsKey(b.Key.Key) || departuresSeen != _departures).ToList())
             {
                 busy.Remove(worker);
-                Resend(queue, index, candidates[index], $"worker {worker.Name} left the cluster");
+                Abandon(call);
+                Resend(queue, index, candidates[index], _workers.ContainsKey(worker.Key)
+                    ? $"a worker left while worker {worker.Name} was scoring, and the reply may have been routed through it"
+                    : $"worker {worker.Name} left the cluster");
             }
+            departuresSeen = _departures;
             foreach (var worker in _workers.Values.Where(w => !busy.ContainsKey(w)).ToList())
             {
                 if (queue.First is not { } next)
@@ -141,7 +153,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 {
                     throw new InvalidOperationException($"Worker {worker.Name} failed on candidate ({candidates[index].Method}, step {candidates[index].Step}, member {candidates[index].Member}): {failure.Message}", failure);
                 }
-                Drop(worker);
+                Drop(worker, departed: failure is not null);
                 Resend(queue, index, candidates[index], failure is null ? call.Result.Refusal! : $"worker {worker.Name} was lost ({failure.GetType().Name}: {failure.Message})");
             }
         }
@@ -154,11 +166,20 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
         log.WriteLine($"cluster: {why}; candidate ({candidate.Method}, step {candidate.Step}, member {candidate.Member}) goes to another worker.");
     }
 
-    private void Drop(Worker worker)
+    // A worker that departed (left the membership, or whose call failed) may have been the gateway of other calls.
+    private void Drop(Worker worker, bool departed = true)
     {
         _workers.Remove(worker.Key);
         _lost.Add(worker.Key);
+        if (departed)
+        {
+            _departures++;
+        }
     }
+
+    // A call whose result is no longer wanted: its failure, whenever it comes, is observed here and ignored.
+    private static void Abandon(Task<EvaluationReply> call) =>
+        call.ContinueWith(static c => _ = c.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     // Reads the membership: workers that left are dropped, new ones are given the job.
     private async Task RefreshAsync(IClusterClient client, WorkerJob job, CancellationToken cancellation)
