@@ -38,7 +38,7 @@ internal static class ClusterBenchmark
         report.AppendLine($"# Cluster scoring: PSO-Merging ({steps} steps) on `{Path.GetRelativePath(Environment.CurrentDirectory, configPath)}`");
         report.AppendLine();
         report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; load average at start {LoadAverage()}. {threads} engine thread(s) per worker; workers on loopback, localhost membership."));
+            $"Machine: {MachineInfo.Describe()}; load average at start {MachineInfo.LoadAverage()}. {threads} engine thread(s) per worker; workers on loopback, localhost membership."));
         report.AppendLine();
         report.AppendLine("| scoring | evaluations | wall (s) | evaluations/s | speed-up | sent bytes/evaluation | received bytes/evaluation | identical log |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
@@ -155,5 +155,4 @@ internal static class ClusterBenchmark
         return text.ToString();
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

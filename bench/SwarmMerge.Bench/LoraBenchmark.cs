@@ -45,8 +45,8 @@ internal static class LoraBenchmark
 
         var report = new StringBuilder();
         report.AppendLine($"LoRA benchmark: Llama-shaped {tag} ({modelBytes / 1e9:F2} GB per model, BF16), {n} full experts against {n} rank-{rank} adapters "
-            + $"({adapterBytes / 1e6:F1} MB each, on the 7 projections of every layer); {threads} threads; {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM; "
-            + $"load average at start {LoadAverage()}. Warm page cache.");
+            + $"({adapterBytes / 1e6:F1} MB each, on the 7 projections of every layer); {threads} threads; {MachineInfo.Describe()}; "
+            + $"load average at start {MachineInfo.LoadAverage()}. Warm page cache.");
         report.AppendLine();
         report.AppendLine("| merge | experts | merge (s) | peak RSS (MB) |");
         report.AppendLine("|---|---|---:|---:|");
@@ -98,7 +98,7 @@ internal static class LoraBenchmark
             Console.Error.WriteLine(row);
         }
         report.AppendLine();
-        report.AppendLine($"Load average at the end: {LoadAverage()}.");
+        report.AppendLine($"Load average at the end: {MachineInfo.LoadAverage()}.");
 
         Console.WriteLine(report);
         string table = Path.Combine(dir, $"lora-{tag}.md");
@@ -133,5 +133,4 @@ internal static class LoraBenchmark
         return 0;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

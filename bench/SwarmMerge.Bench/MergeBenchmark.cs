@@ -35,7 +35,7 @@ internal static class MergeBenchmark
         long inputBytes = files.Sum(f => new FileInfo(f).Length);
 
         var report = new StringBuilder();
-        report.AppendLine($"Merge benchmark: Llama-shaped {tag}, base + {experts} experts, BF16, {inputBytes / 1e9:F2} GB of input ({inputBytes / (double)(experts + 1) / 1e9:F2} GB per model); {threads} threads; {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM.");
+        report.AppendLine($"Merge benchmark: Llama-shaped {tag}, base + {experts} experts, BF16, {inputBytes / 1e9:F2} GB of input ({inputBytes / (double)(experts + 1) / 1e9:F2} GB per model); {threads} threads; {MachineInfo.Describe()}; load average at start {MachineInfo.LoadAverage()}.");
         report.AppendLine();
         ReadAll(files);
         double decode = DecodeAll(files, threads);

@@ -19,8 +19,8 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: SwarmMerge.Bench engine [--hidden 512] [--intermediate 1408] [--layers 8] [--heads 8] [--kv-heads 4] [--vocab 32000] [--batch 8] [--length 128] [--continuation 32] [--runs 5] [--threads N] [--dir bench/out/engine]");
-    Console.Error.WriteLine("       SwarmMerge.Bench methods [--config examples/family/search.yml] [--seeds 3] [--dir bench/out/search]");
-    Console.Error.WriteLine("       SwarmMerge.Bench ablations [--config examples/family/search.yml] [--seeds 2] [--dir bench/out/search]");
+    Console.Error.WriteLine("       SwarmMerge.Bench methods [--config examples/light-family/search.yml] [--seeds 3] [--dir bench/out/search]");
+    Console.Error.WriteLine("       SwarmMerge.Bench ablations [--config examples/light-family/search.yml] [--seeds 2] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench scaling [--family bench/out/family16] [--sizes 2,4,8,16] [--steps 5] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench lora [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 4] [--rank 16] [--big-rank 64] [--candidates 3] [--dir bench/out/lora] [--threads N]");
     Console.Error.WriteLine("       SwarmMerge.Bench cluster [--config examples/family/search.yml] [--workers 1,2] [--threads 1] [--steps 2] [--experts 3] [--family-dir bench/out/merge] [--dir bench/out/cluster]");

@@ -28,7 +28,7 @@ internal static class ScalingStudy
         var text = new StringBuilder();
         text.AppendLine($"# Scaling with the number of experts: PSO-Merging ({steps} steps' budget) on `{family}`");
         text.AppendLine();
-        text.AppendLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM; {threads} threads. Experts: the first n skills of the task file, scored on those n tasks (50 optimization examples each); budget (2n+1)·(S+1) for both PSO presets. Task arithmetic: the data-free baseline's default parameters (λ = 0.5).");
+        text.AppendLine($"Machine: {MachineInfo.Describe()}; {threads} threads; load average at start {MachineInfo.LoadAverage()}. Experts: the first n skills of the task file, scored on those n tasks (50 optimization examples each); budget (2n+1)·(S+1) for both PSO presets. Task arithmetic: the data-free baseline's default parameters (λ = 0.5).");
         text.AppendLine();
         text.AppendLine("| n | evaluations | PSO default: best optimization fitness | PSO default: test mean | PSO paper: test mean | task arithmetic: test mean | best single expert: test mean | scoring s per evaluation | wall time (s) | peak RSS (MB) |");
         text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

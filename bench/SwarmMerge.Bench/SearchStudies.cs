@@ -30,9 +30,10 @@ internal static class SearchStudies
     public static int Methods(string[] args)
     {
         var o = BenchOptions.Parse(args);
-        var config = SearchConfigParser.Load(o.Text("config", "examples/family/search.yml"), Environment.CurrentDirectory);
+        var config = SearchConfigParser.Load(o.Text("config", "examples/light-family/search.yml"), Environment.CurrentDirectory);
         int seeds = o.Int("seeds", 3);
         string dir = Path.GetFullPath(o.Text("dir", "bench/out/search"));
+        string loadAtStart = MachineInfo.LoadAverage();
         config = config with
         {
             Methods = AllMethods.Select(m => config.Methods.FirstOrDefault(c => c.Name == m.Name) ?? m).ToList(),
@@ -50,7 +51,7 @@ internal static class SearchStudies
         var text = new StringBuilder();
         text.AppendLine($"# Methods × tasks: {config.Experts.Count} experts of `{Path.GetFileName(Path.GetDirectoryName(config.BaseModel))}`, {seeds} seeds");
         text.AppendLine();
-        text.AppendLine(Machine(config));
+        text.AppendLine(Machine(config, loadAtStart));
         text.AppendLine($"Budget {runs[0].Searches[0].Evaluations} evaluations per search. Test-split scores: mean ± standard deviation over seeds (data-free rows and the base/experts do not depend on the seed, except DARE's masks). Peak RSS of the whole benchmark process: {PageCache.PeakResidentBytes() / 1e6:F0} MB.");
         text.AppendLine();
         text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean | evaluations | scoring time (s) |");
@@ -77,30 +78,24 @@ internal static class SearchStudies
     public static int Ablations(string[] args)
     {
         var o = BenchOptions.Parse(args);
-        var config = SearchConfigParser.Load(o.Text("config", "examples/family/search.yml"), Environment.CurrentDirectory);
+        var config = SearchConfigParser.Load(o.Text("config", "examples/light-family/search.yml"), Environment.CurrentDirectory);
         string dir = Path.GetFullPath(o.Text("dir", "bench/out/search"));
         int seeds = o.Int("seeds", 2);
+        string loadAtStart = MachineInfo.LoadAverage();
+        // One change at a time from the default preset, towards the paper: which of the default's departures pays.
         (string Name, Dictionary<string, object?> Settings)[] variants =
         [
-            ("paper defaults (w 0.2, c 2, p 0.8)", []),
-            ("w = 0.5", new() { ["w"] = 0.5 }),
-            ("w = 0.7298, c1 = c2 = 1.496 (constriction)", new() { ["w"] = 0.7298, ["c1"] = 1.496, ["c2"] = 1.496 }),
-            ("c1 = c2 = 1", new() { ["c1"] = 1.0, ["c2"] = 1.0 }),
-            ("drop rate p = 0.5", new() { ["drop_rate"] = 0.5 }),
-            ("drop rate p = 0.9", new() { ["drop_rate"] = 0.9 }),
+            ("default preset", []),
+            ("the paper's w = 0.2, c1 = c2 = 2", new() { ["w"] = 0.2, ["c1"] = 2.0, ["c2"] = 2.0 }),
+            ("start at the members (the paper), anchors kept", new() { ["start"] = "members" }),
+            ("no anchor members", new() { ["anchors"] = new List<object?>() }),
+            ("no task-arithmetic starts (lambdas: [])", new() { ["lambdas"] = new List<object?>() }),
             ("without sparsified experts", new() { ["sparsified"] = false }),
-            ("granularity: layer", new() { ["granularity"] = "layer" }),
-            ("granularity: tensor kind", new() { ["granularity"] = "tensor_kind" }),
-            ("elementwise r", new() { ["r"] = "elementwise" }),
+            ("granularity: layer, tied_steps 2", new() { ["granularity"] = "layer", ["tied_steps"] = 2.0 }),
+            ("r: coefficient", new() { ["r"] = "coefficient" }),
+            ("preset: paper", new() { ["preset"] = "paper" }),
         ];
-        var text = new StringBuilder();
-        text.AppendLine("# PSO ablations");
-        text.AppendLine();
-        text.AppendLine(Machine(config));
-        text.AppendLine($"One setting changed at a time from the paper's; 5 steps; {seeds} seeds (mean ± standard deviation). Budget: each variant's own (2n+1)·(S+1) evaluations.");
-        text.AppendLine();
-        text.AppendLine("| variant | evaluations | best optimization fitness | test mean | scoring time (s) |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
+        var rows = new StringBuilder();
         for (int v = 0; v < variants.Length; v++)
         {
             var results = new List<SearchRunResult>();
@@ -111,18 +106,35 @@ internal static class SearchStudies
                 {
                     settings[key] = value;
                 }
-                var variant = config with { Methods = [new SearchMethodConfig("pso", settings)], Baselines = [], Seed = (ulong)seed, Budget = null };
+                var variant = config with { Methods = [new SearchMethodConfig("pso", settings)], Baselines = [], Seed = (ulong)seed };
                 Console.Error.WriteLine($"{variants[v].Name}, seed {seed}");
                 results.Add(SearchRun.Execute(variant, Fresh(Path.Combine(dir, "ablations", $"variant-{v}", $"seed-{seed}")), null, default));
             }
-            text.AppendLine($"| {variants[v].Name} | {results[0].Searches[0].Evaluations} | {Spread(results.Select(r => r.Searches[0].Best!.Fitness))} | {Spread(results.Select(r => r.TestScores[r.Searches[0].Method].Values.Average()))} | {Spread(results.Select(r => r.Searches[0].ScoringSeconds))} |");
+            rows.AppendLine($"| {variants[v].Name} | {results[0].Searches[0].Evaluations} | {Spread(results.Select(r => r.Searches[0].Best!.Fitness))} | {Spread(results.Select(r => r.TestScores[r.Searches[0].Method].Values.Average()))} | {Spread(results.Select(r => r.Searches[0].ScoringSeconds))} |");
         }
+        var text = new StringBuilder();
+        text.AppendLine("# PSO ablations");
+        text.AppendLine();
+        text.AppendLine(Machine(config, loadAtStart));
+        text.AppendLine($"One setting changed at a time from the default preset ({PresetText(PsoPresets.Default)}); {seeds} seeds (mean ± standard deviation). Budget: the config's (else (2n+1)·(S+1) evaluations) for every variant; a variant with fewer particles ends at its steps first.");
+        text.AppendLine();
+        text.AppendLine("| variant | evaluations | best optimization fitness | test mean | scoring time (s) |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.Append(rows);
         string table = Path.Combine(dir, "ablations.md");
         File.WriteAllText(table, text.ToString());
         Console.WriteLine(text);
         Console.Error.WriteLine($"written to {table}");
         return 0;
     }
+
+    // A preset's settings as "key value" pairs, lists in brackets.
+    private static string PresetText(IReadOnlyDictionary<string, object?> preset) => string.Join(", ", preset.Select(p => p.Value switch
+    {
+        bool flag => $"{p.Key} {(flag ? "true" : "false")}",
+        IEnumerable<object?> list when p.Value is not string => $"{p.Key} [{string.Join(", ", list.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)))}]",
+        _ => $"{p.Key} {Convert.ToString(p.Value, CultureInfo.InvariantCulture)}",
+    }));
 
     /// <summary>Best fitness so far against evaluations used, mean over seeds, per search; returns a table of it at a few budgets.</summary>
     private static string Curves(List<SearchRunResult> runs, SearchConfig config, string png)
@@ -174,6 +186,6 @@ internal static class SearchStudies
         return folder;
     }
 
-    private static string Machine(SearchConfig config) =>
-        $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F0} GB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; {config.Threads} threads.";
+    private static string Machine(SearchConfig config, string loadAtStart) =>
+        $"Machine: {MachineInfo.Describe()}; {config.Threads} threads. Load average at start {loadAtStart}, at the end {MachineInfo.LoadAverage()}.";
 }

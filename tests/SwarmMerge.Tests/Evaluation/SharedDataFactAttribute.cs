@@ -14,8 +14,11 @@ public sealed class SharedDataFactAttribute : FactAttribute
 
 internal static class SharedData
 {
+    /// <summary>The repository's root (the folder of SwarmMerge.slnx above the test binaries).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     /// <summary>../shared/data beside the repository root.</summary>
-    public static string Root { get; } = Path.GetFullPath(Path.Combine(FindRepositoryRoot(), "..", "shared", "data"));
+    public static string Root { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "data"));
 
     private static string FindRepositoryRoot()
     {

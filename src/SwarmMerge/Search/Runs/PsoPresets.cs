@@ -5,7 +5,9 @@ namespace SwarmMerge.Search.Runs;
 /// them. <c>paper</c> is exactly the paper's algorithm. <c>default</c> is SwarmMerge's measured improvement,
 /// chosen on the benchmarks in docs/search.md: still a swarm with personal and global bests, but it starts where
 /// good merges are (the experts, data-free merges of them as anchor members, and task arithmetic over a grid of
-/// λ) instead of only at the members, which good merges lie far outside of.
+/// λ) instead of only at the members, which good merges lie far outside of, and moves with Clerc and Kennedy's
+/// constriction constants (w = 0.7298, c₁ = c₂ = 1.49618), which keep the swarm's spread where the paper's
+/// w = 0.2, c₁ = c₂ = 2 collapse it onto the first global best.
 /// </summary>
 public static class PsoPresets
 {
@@ -30,9 +32,9 @@ public static class PsoPresets
     public static readonly IReadOnlyDictionary<string, object?> Default = new Dictionary<string, object?>
     {
         ["steps"] = 5.0,
-        ["w"] = 0.2,
-        ["c1"] = 2.0,
-        ["c2"] = 2.0,
+        ["w"] = 0.7298,
+        ["c1"] = 1.49618,
+        ["c2"] = 1.49618,
         ["drop_rate"] = 0.8,
         ["sparsified"] = true,
         ["granularity"] = "model",
