@@ -154,5 +154,4 @@ internal static class ClusterBenchmark
         }
         return text.ToString();
     }
-
 }

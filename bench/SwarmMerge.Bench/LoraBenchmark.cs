@@ -132,5 +132,4 @@ internal static class LoraBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds / candidates:F3} {PageCache.PeakResidentBytes()}"));
         return 0;
     }
-
 }
