@@ -19,8 +19,8 @@ vectors interfere - this family is built the way merging is meant to work:
   tasks.yml         SwarmMerge task file (classification, multiple choice, generation)
   README.md         recipe, timings, and the matrix measured by SwarmMerge's CLI (swarmmerge eval / merge)
 
-The CLI measurement needs the .NET SDK (./swarmmerge builds it); --no-cli writes the README from the Python
-forward pass only (and says so). Shared pieces (tokenizer trainer, Llama forward, file writers) come from
+The CLI measurement needs the .NET SDK (./swarmmerge builds it); --no-cli prints the Python forward pass's
+scores instead and writes no README. Shared pieces (tokenizer trainer, Llama forward, file writers) come from
 tools/make_example_family.py, unchanged.
 """
 
