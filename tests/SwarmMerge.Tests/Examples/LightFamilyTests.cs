@@ -8,8 +8,8 @@ namespace SwarmMerge.Tests.Examples;
 
 /// <summary>
 /// The bundled light family (<c>examples/light-family</c>, the demo's) is what its README says. On the optimization
-/// split the engine gives exactly the scores of its <c>scores.json</c> (which the generator's own PyTorch forward
-/// pass reproduced in every cell), and task arithmetic at λ 0.7 beats every single expert by more than 15 points:
+/// split the engine gives the scores of its <c>scores.json</c> (which the generator's own PyTorch forward pass
+/// reproduced in every cell) to within one example, and task arithmetic at λ 0.7 beats every single expert by more than 15 points:
 /// the property the family exists for, so an engine or merge change that breaks it fails here.
 /// </summary>
 public sealed class LightFamilyTests : IDisposable
@@ -59,12 +59,16 @@ public sealed class LightFamilyTests : IDisposable
         return opened.Evaluate(tasks);
     }
 
+    // Within one example of the 50 per task: another CPU's kernels (AVX2 against AVX-512) may sum logits in another
+    // order and flip a near-tie; on the machine that recorded them the scores are equal.
     private static void AssertRecorded(JsonDocument recorded, string row, Dictionary<string, double> scores)
     {
+        const double oneExample = 100.0 / 50;
         var expected = recorded.RootElement.GetProperty(row).GetProperty("optimization");
         foreach (string skill in Skills)
         {
-            Assert.True(expected.GetProperty(skill).GetDouble() == scores[skill], $"{row}, {skill}: recorded {expected.GetProperty(skill).GetDouble()}, scored {scores[skill]}");
+            double want = expected.GetProperty(skill).GetDouble();
+            Assert.True(Math.Abs(want - scores[skill]) <= oneExample, $"{row}, {skill}: recorded {want}, scored {scores[skill]}");
         }
     }
 }
