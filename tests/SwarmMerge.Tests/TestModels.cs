@@ -35,12 +35,13 @@ internal static class TestModels
         return bytes;
     }
 
-    public static float[] ReadFloats(Checkpoint checkpoint, string name)
+    /// <summary>A tensor's values as the model gives them: a checkpoint's stored values, an adapted model's with its adapter applied.</summary>
+    public static float[] ReadFloats(IModelSource model, string name)
     {
-        using var view = checkpoint.OpenTensor(name);
-        var values = new float[view.Info.ElementCount];
-        view.ReadFloats(0, values);
-        return values;
+        using var values = model.OpenValues(name);
+        var result = new float[values.Info.ElementCount];
+        values.ReadFloats(0, result);
+        return result;
     }
 
     public static byte[] ReadBytes(Checkpoint checkpoint, string name)

@@ -39,14 +39,6 @@ internal static class LoraFixtures
         return folder;
     }
 
-    public static float[] Values(IModelSource model, string tensor)
-    {
-        using var values = model.OpenValues(tensor);
-        var result = new float[values.Info.ElementCount];
-        values.ReadFloats(0, result);
-        return result;
-    }
-
     public static float[] Values(SafetensorsFile file, string tensor)
     {
         using var view = file.OpenTensor(tensor);
