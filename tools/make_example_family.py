@@ -567,16 +567,22 @@ def train(cfg, W, sampler, sched, seed, log, label):
     nodecay = [p for n, p in params.items() if n.endswith("norm.weight")]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": sched["weight_decay"]},
                              {"params": nodecay, "weight_decay": 0.0}], lr=sched["lr"], betas=(0.9, 0.98), eps=1e-8)
-    steps, warm = sched["steps"], sched["warmup"]
+    return train_steps(cfg, params, opt, sampler, TOK, sched["steps"], sched["lr"], sched["warmup"], sched["batch"], rng, log, label, 100)
+
+
+def train_steps(cfg, params, opt, sampler, tok, steps, lr, warmup, batch, rng, log, label, every, weights=None):
+    """The training loop both family generators share: linear warmup then cosine decay to 10 % of lr, the loss
+    weighted by the batch's mask, gradients clipped at 1; weights(params) gives the forward pass's weights
+    (default: params themselves). Returns the trained params, detached."""
     t0 = time.time()
     run = None
     for step in range(steps):
-        lr = sched["lr"] * (step + 1) / warm if step < warm else \
-            sched["lr"] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, steps - warm))))
+        cur = lr * (step + 1) / warmup if step < warmup else \
+            lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup))))
         for g in opt.param_groups:
-            g["lr"] = lr
-        inp, tgt, wt = batch_tensors([sampler(rng) for _ in range(sched["batch"])], TOK)
-        logits, _ = llama_forward(cfg, params, inp)
+            g["lr"] = cur
+        inp, tgt, wt = batch_tensors([sampler(rng) for _ in range(batch)], tok)
+        logits, _ = llama_forward(cfg, params if weights is None else weights(params), inp)
         loss_tok = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none")
         loss = (loss_tok * wt.reshape(-1)).sum() / wt.sum()
         opt.zero_grad(set_to_none=True)
@@ -584,8 +590,8 @@ def train(cfg, W, sampler, sched, seed, log, label):
         torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
         opt.step()
         run = loss.item() if run is None else 0.95 * run + 0.05 * loss.item()
-        if (step + 1) % 100 == 0 or step + 1 == steps:
-            log(f"  [{label}] step {step + 1}/{steps} loss {run:.4f} lr {lr:.2e} ({time.time() - t0:.0f}s)")
+        if (step + 1) % every == 0 or step + 1 == steps:
+            log(f"  [{label}] step {step + 1}/{steps} loss {run:.4f} lr {cur:.2e} ({time.time() - t0:.0f}s)")
     return {n: p.detach().clone() for n, p in params.items()}
 
 

@@ -215,26 +215,8 @@ def train(cfg, W, sampler, tok, steps, lr, batch, warmup, weight_decay, seed, lo
         groups = [{"params": [p for n, p in params.items() if not n.endswith("norm.weight")], "weight_decay": weight_decay},
                   {"params": [p for n, p in params.items() if n.endswith("norm.weight")], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.98), eps=1e-8)
-    t0, run = time.time(), None
-    every = max(1, steps // 5)
-    for step in range(steps):
-        cur = lr * (step + 1) / warmup if step < warmup else \
-            lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup))))
-        for g in opt.param_groups:
-            g["lr"] = cur
-        inp, tgt, wt = mef.batch_tensors([sampler(rng) for _ in range(batch)], tok)
-        Wf = lora_apply(W, params) if lora else params
-        logits, _ = mef.llama_forward(cfg, Wf, inp)
-        loss_tok = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none")
-        loss = (loss_tok * wt.reshape(-1)).sum() / wt.sum()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
-        opt.step()
-        run = loss.item() if run is None else 0.95 * run + 0.05 * loss.item()
-        if (step + 1) % every == 0 or step + 1 == steps:
-            log(f"  [{label}] step {step + 1}/{steps} loss {run:.4f} lr {cur:.2e} ({time.time() - t0:.0f}s)")
-    return {n: p.detach().clone() for n, p in params.items()}
+    return mef.train_steps(cfg, params, opt, sampler, tok, steps, lr, warmup, batch, rng, log, label, max(1, steps // 5),
+                           (lambda P: lora_apply(W, P)) if lora else None)
 
 
 # =============================================================================================
