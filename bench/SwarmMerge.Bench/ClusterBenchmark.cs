@@ -84,7 +84,10 @@ internal static class ClusterBenchmark
         var optimization = TaskFile.Load(config.Tasks).LoadOptimization();
         using var materializer = SwarmMaterializer.Open(SearchMethods.Members(config), SearchMethods.Granularity(config), config.Threads);
         using var scorer = remote is null ? RunScoring.OpenScorer(TaskFile.Load(config.Tasks), config.BaseModel, optimization, Path.Combine(Path.GetTempPath(), $"swarmmerge-bench-{Environment.ProcessId}"), config.Threads) : null;
-        IBatchScorer batch = remote?.For(config, pso, materializer) ?? new SequentialScorer(c => RunScoring.Score(scorer!, materializer, null, c, optimization, "", config.Threads));
+        var fitness = new Fitness(config.Fitness);
+        double heldOut = SearchMethods.SelectionOf(pso).HeldOutShare;
+        var rows = RunRows.Of(optimization, heldOut, config.Seed);
+        IBatchScorer batch = remote?.For(config, pso, materializer, fitness, heldOut) ?? new SequentialScorer(c => RunScoring.Score(scorer!, materializer, null, c, rows, fitness, "", config.Threads));
         var search = SearchMethods.Create(pso, config, materializer, SearchMethods.DefaultBudget(config));
         long sent = 0, received = 0;
         using var listener = new MeterListener();
@@ -111,7 +114,8 @@ internal static class ClusterBenchmark
         var clock = Stopwatch.StartNew();
         var result = SearchSession.Run(search, batch, new SearchOptions
         {
-            Fitness = new Fitness(config.Fitness),
+            Fitness = fitness,
+            Selection = SearchMethods.SelectionOf(pso).Selection,
             Progress = new SynchronousProgress<ScoredCandidate>(s => records.Add($"{s.Record.Step} {s.Record.Member} {string.Join(",", s.Record.Scores.Values)} {s.Record.Cached}")),
         });
         double seconds = clock.Elapsed.TotalSeconds;

@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "engine" => EngineBenchmark.Run(args[1..]),
     "methods" => SearchStudies.Methods(args[1..]),
     "ablations" => SearchStudies.Ablations(args[1..]),
+    "selection-study" => SelectionStudy.Run(args[1..]),
     "scaling" => ScalingStudy.Run(args[1..]),
     "scaling-once" => ScalingStudy.RunOnce(args[1..]),
     "cluster" => ClusterBenchmark.Run(args[1..]),

@@ -89,7 +89,7 @@ internal static class SearchCommand
     {
         string left = p.SecondsLeft is double s ? $"  ~{TimeSpan.FromSeconds(Math.Round(s)):g} left" : "";
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"[{p.Method} {p.MethodIndex + 1}/{p.MethodCount}] step {p.Step}  evaluation {p.Evaluation}/{p.Budget}  fitness {p.Fitness:F2}  best {p.BestFitness:F2}{left}");
+            $"[{p.Method} {p.MethodIndex + 1}/{p.MethodCount}] step {p.Step}  evaluation {p.Evaluation}/{p.Budget}  fitness {(p.Bounded ? "≤ " : "")}{p.Fitness:F2}{(p.HeldOut ? " (held-back rows)" : "")}  best {p.BestFitness:F2}{left}");
         if (Console.IsErrorRedirected)
         {
             Console.Error.WriteLine(line);

@@ -48,31 +48,36 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
     public int Resent { get; private set; }
 
     /// <inheritdoc />
-    public IBatchScorer For(SearchConfig config, SearchMethodConfig method, SwarmMaterializer space)
+    public IBatchScorer For(SearchConfig config, SearchMethodConfig method, SwarmMaterializer space, Fitness fitness, double heldOutShare)
     {
         // The inputs are hashed once per run (a full SHA-256 of every model file), not once per search.
         if (_inputs is not { } known || !ReferenceEquals(known.Config, config))
         {
             _inputs = (config, InputFingerprint.Of(config, config.Threads));
         }
-        var job = JobOf(config, method, space, _inputs.Value.Files);
+        var job = JobOf(config, method, space, fitness, heldOutShare, inputs: _inputs.Value.Files);
         return new Scorer(this, job, method.Kind == "evo");
     }
 
-    /// <summary>The job of <paramref name="method"/>, one of <paramref name="config"/>'s searches: the run's input fingerprint and the search's space.</summary>
-    public static WorkerJob JobOf(SearchConfig config, SearchMethodConfig method, SwarmMaterializer space, InputFingerprint? inputs = null)
+    /// <summary>The job of <paramref name="method"/>, one of <paramref name="config"/>'s searches: the run's input fingerprint, the search's space, its rows and its fitness.</summary>
+    public static WorkerJob JobOf(SearchConfig config, SearchMethodConfig method, SwarmMaterializer space, Fitness? fitness = null, double heldOutShare = 0, InputFingerprint? inputs = null)
     {
+        fitness ??= new Fitness(FitnessKind.Mean);
         var members = space.Members;
         var evo = method.Kind == "evo" ? SearchMethods.EvoSpaceOf(method, config) : null;
+        var reference = fitness.Reference ?? new Dictionary<string, double>();
         return new WorkerJob([.. (inputs ?? InputFingerprint.Of(config, config.Threads)).Files], members.DropRate, members.IncludeSparsified, members.SparsifySeed,
             space.Groups.Granularity.ToString(), [.. members.Anchors.Select(a => a.Name)], [.. InputFingerprint.OfAnchors(members.Anchors, config.Threads).Files],
-            evo?.Method, evo?.LayerSlices ?? 0);
+            evo?.Method, evo?.LayerSlices ?? 0, heldOutShare, fitness.Kind.ToString(), [.. reference.Keys], [.. reference.Values]);
     }
 
+    // Workers score many candidates at once, each against the threshold it was sent with.
     private sealed class Scorer(ClusterScoring owner, WorkerJob job, bool evo) : IBatchScorer
     {
         public void Score(IReadOnlyList<Candidate> candidates, Action<int, TimedOutcome> scored, CancellationToken cancellation) =>
             owner.ScoreAsync(job, evo, candidates, scored, cancellation).GetAwaiter().GetResult();
+
+        public bool ScoresOneAtATime => false;
     }
 
     private sealed record Worker(string Key, IEvaluationWorker Grain, string Name, int Threads);
@@ -120,7 +125,8 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 }
                 queue.RemoveFirst();
                 var candidate = candidates[next.Value];
-                busy[worker] = (worker.Grain.Evaluate(new EvaluationRequest(jobId, evo, candidate.Method, candidate.Step, candidate.Member, candidate.Values, candidate.Vector)), next.Value);
+                busy[worker] = (worker.Grain.Evaluate(new EvaluationRequest(jobId, evo, candidate.Method, candidate.Step, candidate.Member, candidate.Values, candidate.Vector,
+                    candidate.Threshold, candidate.Rows == ScoringRows.Selection)), next.Value);
             }
             if (busy.Count == 0)
             {
@@ -140,9 +146,10 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 if (call.IsCompletedSuccessfully && call.Result.Refusal is null)
                 {
                     var reply = call.Result;
-                    var outcome = reply.Error is null
-                        ? EvaluationOutcome.Succeeded(reply.Tasks.Zip(reply.Scores).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal))
-                        : EvaluationOutcome.Failed(reply.Error);
+                    var scores = reply.Tasks.Zip(reply.Scores).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+                    var outcome = reply.Error is not null ? EvaluationOutcome.Failed(reply.Error)
+                        : reply.Bounded ? EvaluationOutcome.StoppedEarly(scores)
+                        : EvaluationOutcome.Succeeded(scores);
                     _evaluations[worker.Name] = _evaluations.GetValueOrDefault(worker.Name) + 1;
                     left--;
                     scored(index, new TimedOutcome(outcome, reply.Seconds));

@@ -25,6 +25,10 @@ public sealed record FileDigest([property: Id(0)] string Name, [property: Id(1)]
 /// <param name="AnchorFiles">The coordinator's anchor weight files (<c>anchors/ties/model.safetensors</c>, …).</param>
 /// <param name="EvoMergeMethod">The merge method of an Evo search, or null for a search over the coefficient space.</param>
 /// <param name="EvoLayerSlices">The Evo search's layer slices.</param>
+/// <param name="HeldOutShare">The share of the optimization split held back to select the search's result (0: none); the rows are split with <paramref name="Seed"/>.</param>
+/// <param name="Fitness">How task scores combine (<c>Mean</c>, <c>NormalizedMean</c>, <c>Minimum</c>), for stopping candidates early.</param>
+/// <param name="ReferenceTasks">For a normalized mean: the tasks of <paramref name="ReferenceScores"/>; otherwise empty.</param>
+/// <param name="ReferenceScores">For a normalized mean: each task's reference score.</param>
 [GenerateSerializer, Immutable]
 public sealed record WorkerJob(
     [property: Id(0)] FileDigest[] Files,
@@ -35,7 +39,11 @@ public sealed record WorkerJob(
     [property: Id(5)] string[] Anchors,
     [property: Id(6)] FileDigest[] AnchorFiles,
     [property: Id(7)] string? EvoMergeMethod,
-    [property: Id(8)] int EvoLayerSlices)
+    [property: Id(8)] int EvoLayerSlices,
+    [property: Id(9)] double HeldOutShare,
+    [property: Id(10)] string Fitness,
+    [property: Id(11)] string[] ReferenceTasks,
+    [property: Id(12)] double[] ReferenceScores)
 {
     /// <summary>A short name of the job: the SHA-256 of its fields, so that equal jobs have equal ids.</summary>
     public string Id
@@ -48,6 +56,7 @@ public sealed record WorkerJob(
                 text.Append(file.Name).Append('|').Append(file.Length).Append('|').Append(file.Sha256).Append('\n');
             }
             text.Append(FormattableString.Invariant($"{DropRate:R}|{IncludeSparsified}|{Seed}|{Granularity}|{string.Join(',', Anchors)}|{EvoMergeMethod}|{EvoLayerSlices}"));
+            text.Append(FormattableString.Invariant($"|{HeldOutShare:R}|{Fitness}|{string.Join(',', ReferenceTasks.Zip(ReferenceScores, (t, r) => $"{t}={r:R}"))}"));
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
         }
     }
@@ -68,6 +77,8 @@ public sealed record JoinReply([property: Id(0)] string Worker, [property: Id(1)
 /// <param name="Member">Particle or individual.</param>
 /// <param name="Values">The point.</param>
 /// <param name="Vector">Elementwise PSO: the candidate's weights (4 bytes per merged parameter); otherwise null.</param>
+/// <param name="Threshold">The fitness the candidate must exceed to matter (scoring may stop early once it cannot), or null.</param>
+/// <param name="Selection">True to score the rows held back for selection instead of the search's rows.</param>
 [GenerateSerializer, Immutable]
 public sealed record EvaluationRequest(
     [property: Id(0)] string JobId,
@@ -76,7 +87,9 @@ public sealed record EvaluationRequest(
     [property: Id(3)] int Step,
     [property: Id(4)] int Member,
     [property: Id(5)] double[] Values,
-    [property: Id(6)] float[]? Vector);
+    [property: Id(6)] float[]? Vector,
+    [property: Id(7)] double? Threshold = null,
+    [property: Id(8)] bool Selection = false);
 
 /// <summary>What a worker's scoring gave.</summary>
 /// <param name="Tasks">Task names, in the task file's order.</param>
@@ -84,10 +97,12 @@ public sealed record EvaluationRequest(
 /// <param name="Error">Why the evaluation failed, or null.</param>
 /// <param name="Seconds">The worker's time scoring it.</param>
 /// <param name="Refusal">Set instead of a result when the worker has not accepted the job (it restarted): the coordinator sends the candidate elsewhere.</param>
+/// <param name="Bounded">True when scoring stopped early: <paramref name="Scores"/> are each task's upper bound.</param>
 [GenerateSerializer, Immutable]
 public sealed record EvaluationReply(
     [property: Id(0)] string[] Tasks,
     [property: Id(1)] double[] Scores,
     [property: Id(2)] string? Error,
     [property: Id(3)] double Seconds,
-    [property: Id(4)] string? Refusal);
+    [property: Id(4)] string? Refusal,
+    [property: Id(5)] bool Bounded = false);

@@ -19,7 +19,7 @@ public sealed class WorkerModels : IDisposable
     private readonly ICandidateScorer _scorer;
     private readonly string _scratch;
     private readonly Dictionary<string, WorkerJob> _accepted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (SwarmMaterializer Materializer, EvoSpace? Evo)> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (SwarmMaterializer Materializer, EvoSpace? Evo, RunRows Rows, Fitness Fitness)> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _jobsGate = new();
     private readonly Lock _scoring = new();
 
@@ -100,11 +100,16 @@ public sealed class WorkerModels : IDisposable
                 }
                 space = _jobs[job.Id];
             }
-            var candidate = new Candidate(request.Method, request.Step, request.Member, request.Values) { Vector = request.Vector };
+            var candidate = new Candidate(request.Method, request.Step, request.Member, request.Values)
+            {
+                Vector = request.Vector,
+                Threshold = request.Threshold,
+                Rows = request.Selection ? ScoringRows.Selection : ScoringRows.Search,
+            };
             long start = Stopwatch.GetTimestamp();
-            var outcome = RunScoring.Score(_scorer, space.Materializer, request.Evo ? space.Evo : null, candidate, _tasks, Path.Combine(_scratch, "evo-candidate"), _config.Threads);
+            var outcome = RunScoring.Score(_scorer, space.Materializer, request.Evo ? space.Evo : null, candidate, space.Rows, space.Fitness, Path.Combine(_scratch, "evo-candidate"), _config.Threads);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            return new EvaluationReply([.. outcome.Scores.Keys], [.. outcome.Scores.Values], outcome.Error, seconds, null);
+            return new EvaluationReply([.. outcome.Scores.Keys], [.. outcome.Scores.Values], outcome.Error, seconds, null, outcome.Bounded);
         }
     }
 
@@ -136,14 +141,16 @@ public sealed class WorkerModels : IDisposable
         };
         var materializer = SwarmMaterializer.Open(members, Enum.Parse<Granularity>(job.Granularity), _config.Threads);
         var evo = job.EvoMergeMethod is { } method ? new EvoSpace(_config.BaseModel, _config.Experts, method, job.EvoLayerSlices) : null;
-        _jobs[job.Id] = (materializer, evo);
+        var kind = Enum.Parse<FitnessKind>(job.Fitness);
+        var fitness = new Fitness(kind, kind == FitnessKind.NormalizedMean ? job.ReferenceTasks.Zip(job.ReferenceScores).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal) : null);
+        _jobs[job.Id] = (materializer, evo, RunRows.Of(_tasks, job.HeldOutShare, job.Seed), fitness);
         return null;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var (materializer, _) in _jobs.Values)
+        foreach (var (materializer, _, _, _) in _jobs.Values)
         {
             materializer.Dispose();
         }

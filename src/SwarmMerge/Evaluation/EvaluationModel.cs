@@ -83,6 +83,9 @@ public sealed class EvaluationModel : IDisposable
     /// <summary>Scores every task of <paramref name="tasks"/> (×100, by task name).</summary>
     public Dictionary<string, double> Evaluate(TaskSet tasks) => TaskEvaluator.Evaluate(tasks, Text, HeadFor);
 
+    /// <summary>Scores the tasks of <paramref name="tasks"/>, stopping early when <paramref name="goal"/> allows (see <see cref="ScoringGoal"/>).</summary>
+    public TaskSetScores Evaluate(TaskSet tasks, ScoringGoal? goal) => TaskEvaluator.Evaluate(tasks, Text, HeadFor, goal);
+
     private IHeadScorer HeadFor(TaskSpec task)
     {
         string expert = task.HeadFrom!;

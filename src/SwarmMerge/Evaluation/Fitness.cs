@@ -29,6 +29,9 @@ public sealed class Fitness
     /// <summary>How scores combine.</summary>
     public FitnessKind Kind { get; }
 
+    /// <summary>For <see cref="FitnessKind.NormalizedMean"/>: each task's reference score; otherwise null.</summary>
+    public IReadOnlyDictionary<string, double>? Reference => _reference;
+
     /// <summary>The fitness of <paramref name="scores"/> (task name → score ×100).</summary>
     public double Of(IReadOnlyDictionary<string, double> scores)
     {

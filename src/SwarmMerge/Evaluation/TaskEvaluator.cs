@@ -4,94 +4,135 @@ using SwarmMerge.Inference;
 
 namespace SwarmMerge.Evaluation;
 
-/// <summary>Scores the tasks of one split with a candidate model, task kind by task kind.</summary>
+/// <summary>
+/// Scores the tasks of one split with a candidate model, task kind by task kind. Rows are scored
+/// <see cref="RowsPerRound"/> at a time, in rounds over the tasks (always, so that stopping early and scoring to the
+/// end see the same batches); each task's metric is computed over all its rows at the end.
+/// </summary>
 public static partial class TaskEvaluator
 {
+    /// <summary>Rows of one task scored at a time: the engine's default batch.</summary>
+    public const int RowsPerRound = 8;
+
     /// <summary>Scores every task of <paramref name="tasks"/>.</summary>
     /// <param name="tasks">The tasks and rows of one split.</param>
     /// <param name="text">The candidate as a language model (for prompt-scored tasks).</param>
     /// <param name="head">The candidate's body with the head of a task's <see cref="TaskSpec.HeadFrom"/> (for head-scored tasks).</param>
     /// <returns>Each task's score (×100), by task name.</returns>
-    public static Dictionary<string, double> Evaluate(TaskSet tasks, ITextScorer? text, Func<TaskSpec, IHeadScorer>? head)
+    public static Dictionary<string, double> Evaluate(TaskSet tasks, ITextScorer? text, Func<TaskSpec, IHeadScorer>? head) =>
+        new(Evaluate(tasks, text, head, goal: null).Scores, StringComparer.Ordinal);
+
+    /// <summary>Scores the tasks of <paramref name="tasks"/>, stopping early when <paramref name="goal"/> allows.</summary>
+    /// <param name="tasks">The tasks and rows of one split.</param>
+    /// <param name="text">The candidate as a language model (for prompt-scored tasks).</param>
+    /// <param name="head">The candidate's body with the head of a task's <see cref="TaskSpec.HeadFrom"/> (for head-scored tasks).</param>
+    /// <param name="goal">The fitness the candidate must exceed, or null to score every row.</param>
+    public static TaskSetScores Evaluate(TaskSet tasks, ITextScorer? text, Func<TaskSpec, IHeadScorer>? head, ScoringGoal? goal)
     {
-        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var task in tasks.Tasks)
+        var runs = tasks.Tasks.Select(task => Start(task, text, head)).ToList();
+        bool bounded = false;
+        while (!bounded && runs.Any(r => !r.Done))
         {
-            try
+            foreach (var run in runs.Where(r => !r.Done))
             {
-                scores[task.Spec.Name] = task.Spec.UsesHead
-                    ? ScoreWithHead(task, (head ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' needs a classification head, but the model has none."))(task.Spec))
-                    : ScoreWithText(task, text ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' is scored by a language model, but the model is an encoder."));
-            }
-            catch (ArgumentException e)
-            {
-                // The engine refuses inputs it cannot take (a prompt longer than the model's positions, a choice that
-                // encodes to no tokens, token ids beyond the vocabulary): the task's data does not fit this model.
-                throw new TaskDataException($"task '{task.Spec.Name}' ({tasks.SplitName} split) cannot be scored by this model: {e.Message}");
+                InTask(run, tasks.SplitName, () => run.Next(RowsPerRound));
+                if (goal is not null && runs.Any(r => !r.Done) && goal.Fitness.Of(UpperBounds(runs)) <= goal.Threshold)
+                {
+                    bounded = true;
+                    break;
+                }
             }
         }
-        return scores;
+        var scores = bounded ? UpperBounds(runs) : runs.ToDictionary(r => r.Task.Spec.Name, r => InTask(r, tasks.SplitName, r.Score), StringComparer.Ordinal);
+        var correct = runs.Where(r => r.Correct is not null).ToDictionary(r => r.Task.Spec.Name, r => r.Correct!, StringComparer.Ordinal);
+        return new TaskSetScores(scores, bounded, runs.Sum(r => r.Scored), runs.Sum(r => r.Task.Rows.Count), correct);
     }
 
-    /// <summary>Scores one task with a language model.</summary>
-    public static double ScoreWithText(LoadedTask task, ITextScorer model)
+    private static void InTask(TaskRun run, string split, Action step) => InTask(run, split, () =>
+    {
+        step();
+        return 0.0;
+    });
+
+    private static double InTask(TaskRun run, string split, Func<double> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (ArgumentException e)
+        {
+            // The engine refuses inputs it cannot take (a prompt longer than the model's positions, a choice that
+            // encodes to no tokens, token ids beyond the vocabulary): the task's data does not fit this model.
+            throw new TaskDataException($"task '{run.Task.Spec.Name}' ({split} split) cannot be scored by this model: {e.Message}");
+        }
+    }
+
+    private static Dictionary<string, double> UpperBounds(List<TaskRun> runs) => runs.ToDictionary(r => r.Task.Spec.Name, r => r.UpperBound, StringComparer.Ordinal);
+
+    private static TaskRun Start(LoadedTask task, ITextScorer? text, Func<TaskSpec, IHeadScorer>? head)
+    {
+        if (task.Spec.UsesHead)
+        {
+            return WithHead(task, (head ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' needs a classification head, but the model has none."))(task.Spec));
+        }
+        return WithText(task, text ?? throw new InvalidOperationException($"Task '{task.Spec.Name}' is scored by a language model, but the model is an encoder."));
+    }
+
+    /// <summary>A task scored with a language model.</summary>
+    private static TaskRun WithText(LoadedTask task, ITextScorer model)
     {
         var spec = task.Spec;
         var rows = task.Rows;
+        List<string> Prompts(int start, int count) => rows.Skip(start).Take(count).Select(spec.Prompt!.Render).ToList();
         switch (spec.Kind)
         {
             case TaskKind.Classification:
-            {
-                var prompts = rows.Select(spec.Prompt!.Render).ToList();
-                var best = BestOf(model, prompts, _ => spec.LabelWords.Select(w => w.Word).ToList(), lengthNormalized: false);
-                var predicted = best.Select(i => spec.LabelWords[i].Label).ToList();
-                return Metrics.Score(spec.Metric, predicted, References(task), spec.PositiveLabel);
-            }
+                return new LabelTaskRun(task, References(task), (start, count) =>
+                    BestOf(model, Prompts(start, count), _ => spec.LabelWords.Select(w => w.Word).ToList(), lengthNormalized: false)
+                        .Select(i => spec.LabelWords[i].Label).ToList());
             case TaskKind.MultipleChoice:
-            {
-                var prompts = rows.Select(spec.Prompt!.Render).ToList();
-                var best = BestOf(model, prompts, r => spec.Choices.Select(c => c.Render(rows[r])).ToList(), spec.LengthNormalized);
-                return Metrics.Score(spec.Metric, best.Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(), References(task));
-            }
+                return new LabelTaskRun(task, References(task), (start, count) =>
+                    BestOf(model, Prompts(start, count), r => spec.Choices.Select(c => c.Render(rows[start + r])).ToList(), spec.LengthNormalized)
+                        .Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList());
             case TaskKind.Generation:
             {
                 var answers = new AnswerNormalizer(spec.Extract, spec.Normalize);
-                var outputs = model.Generate(rows.Select(spec.Prompt!.Render).ToList(), spec.MaxNewTokens, spec.Stop);
-                return Metrics.Score(spec.Metric, outputs.Select(answers.Answer).ToList(), TargetTexts(task).Select(answers.Answer).ToList());
+                return new LabelTaskRun(task, TargetTexts(task).Select(answers.Answer).ToList(), (start, count) =>
+                    model.Generate(Prompts(start, count), spec.MaxNewTokens, spec.Stop).Select(answers.Answer).ToList());
             }
             case TaskKind.Regression:
             {
-                var outputs = model.Generate(rows.Select(spec.Prompt!.Render).ToList(), spec.MaxNewTokens, spec.Stop);
                 var references = TargetTexts(task).Select(ParseNumber).ToList();
                 // An output with no number predicts the reference mean: it adds no correlation either way.
                 double fallback = references.Where(double.IsFinite).DefaultIfEmpty(0).Average();
-                var predicted = outputs.Select(o => ParseNumber(spec.Extract?.Match(o) is { Success: true } m ? m.Groups[^1].Value : o))
-                    .Select(x => double.IsFinite(x) ? x : fallback).ToList();
-                return Metrics.Score(spec.Metric, predicted, references);
+                return new NumberTaskRun(task, references, (start, count) =>
+                    model.Generate(Prompts(start, count), spec.MaxNewTokens, spec.Stop)
+                        .Select(o => ParseNumber(spec.Extract?.Match(o) is { Success: true } m ? m.Groups[^1].Value : o))
+                        .Select(x => double.IsFinite(x) ? x : fallback).ToList());
             }
             default:
                 throw new InvalidOperationException($"Unknown task kind {spec.Kind}.");
         }
     }
 
-    /// <summary>Scores one task with a classification or regression head.</summary>
-    public static double ScoreWithHead(LoadedTask task, IHeadScorer model)
+    /// <summary>A task scored with a classification or regression head.</summary>
+    private static TaskRun WithHead(LoadedTask task, IHeadScorer model)
     {
         var spec = task.Spec;
-        var inputs = task.Rows.Select(r => (r[spec.Inputs[0]], spec.Inputs.Count > 1 ? r[spec.Inputs[1]] : null)).ToList();
-        var outputs = model.Outputs(inputs);
+        List<float[]> Outputs(int start, int count) =>
+            model.Outputs(task.Rows.Skip(start).Take(count).Select(r => (r[spec.Inputs[0]], spec.Inputs.Count > 1 ? r[spec.Inputs[1]] : null)).ToList()).ToList();
         if (spec.Kind == TaskKind.Regression)
         {
-            return Metrics.Score(spec.Metric, outputs.Select(o => (double)o[0]).ToList(), References(task).Select(ParseNumber).ToList());
+            return new NumberTaskRun(task, References(task).Select(ParseNumber).ToList(), (start, count) => Outputs(start, count).Select(o => (double)o[0]).ToList());
         }
-        var predicted = outputs.Select(o =>
+        return new LabelTaskRun(task, References(task), (start, count) => Outputs(start, count).Select(o =>
         {
             int index = Tensors.ArgMax<float>(o);
             return spec.HeadLabels.Count > 0
                 ? (index < spec.HeadLabels.Count ? spec.HeadLabels[index] : throw new InvalidOperationException($"Task '{spec.Name}': the head has {o.Length} outputs but 'head_labels' names {spec.HeadLabels.Count}."))
                 : index.ToString(CultureInfo.InvariantCulture);
-        }).ToList();
-        return Metrics.Score(spec.Metric, predicted, References(task), spec.PositiveLabel);
+        }).ToList());
     }
 
     /// <summary>For each prompt, the index of the option whose continuation is most likely.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SwarmMerge.Evaluation;
 
 namespace SwarmMerge.Search;
 
@@ -14,6 +15,9 @@ namespace SwarmMerge.Search;
 /// <param name="Error">Why the evaluation failed, or null.</param>
 /// <param name="Cached">True when an identical earlier candidate's outcome was reused (no new scoring).</param>
 /// <param name="Seconds">Time spent scoring (0 when cached).</param>
+/// <param name="FitnessBound">Set instead of <paramref name="Fitness"/> when scoring stopped early: the fitness could not exceed it (nor the threshold); <paramref name="Scores"/> are then each task's upper bound.</param>
+/// <param name="Threshold">When scoring stopped early: the fitness the candidate had to exceed to matter (see <see cref="Candidate.Threshold"/>); otherwise null.</param>
+/// <param name="Rows">Which rows scored it: <c>search</c> (also when no rows are held back) or <c>selection</c>.</param>
 public sealed record EvaluationRecord(
     [property: JsonPropertyName("seq")] int Sequence,
     [property: JsonPropertyName("method")] string Method,
@@ -25,4 +29,16 @@ public sealed record EvaluationRecord(
     [property: JsonPropertyName("fitness")] double? Fitness,
     [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
     [property: JsonPropertyName("cached")] bool Cached,
-    [property: JsonPropertyName("seconds")] double Seconds);
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("fitness_bound"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? FitnessBound = null,
+    [property: JsonPropertyName("threshold"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Threshold = null,
+    [property: JsonPropertyName("rows"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] ScoringRows Rows = ScoringRows.Search)
+{
+    /// <summary>The outcome as the session and the cache hold it: scores, upper bounds, or the error.</summary>
+    public EvaluationOutcome Outcome => Error is not null ? EvaluationOutcome.Failed(Error)
+        : FitnessBound is not null ? EvaluationOutcome.StoppedEarly(Scores)
+        : EvaluationOutcome.Succeeded(Scores);
+
+    /// <summary>What a search compares: the fitness, the bound when scoring stopped early, or −∞ when it failed.</summary>
+    public double Comparable => Fitness ?? FitnessBound ?? double.NegativeInfinity;
+}

@@ -15,6 +15,12 @@ public interface IBatchScorer
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; candidates already reported stay reported.</exception>
     void Score(IReadOnlyList<Candidate> candidates, Action<int, TimedOutcome> scored, CancellationToken cancellation);
+
+    /// <summary>
+    /// True when this scorer scores one candidate after another, so that a search loses nothing by asking for one at a
+    /// time (and can give each a threshold that depends on the ones before it); false when it scores many at once.
+    /// </summary>
+    bool ScoresOneAtATime => true;
 }
 
 /// <summary>What scoring one candidate gave, and the seconds it took.</summary>

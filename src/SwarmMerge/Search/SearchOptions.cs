@@ -25,4 +25,14 @@ public sealed record SearchOptions
 
     /// <summary>Stops the run between evaluations; the log stays valid and the run can be resumed.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Lets the scorer stop a candidate early once it cannot exceed the threshold its search gave it
+    /// (<see cref="Candidate.Threshold"/>): the search, its log's candidates and its result are the same as with
+    /// full scoring; the log records the bound instead of the fitness of such a candidate.
+    /// </summary>
+    public bool EarlyStopping { get; init; } = true;
+
+    /// <summary>Selects the result on rows held back from the search (the scorer must know them: <see cref="ScoringRows.Selection"/>); null: the result is the search's best.</summary>
+    public ResultSelection? Selection { get; init; }
 }

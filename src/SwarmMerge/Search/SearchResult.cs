@@ -2,7 +2,7 @@ namespace SwarmMerge.Search;
 
 /// <summary>What a search found and what it cost.</summary>
 /// <param name="Method">The search's name.</param>
-/// <param name="Best">The best candidate ever evaluated (the first of equals), or null when none succeeded.</param>
+/// <param name="Best">The result: the best candidate ever evaluated (the first of equals), or what selection on held-back rows chose; null when none succeeded.</param>
 /// <param name="Evaluations">Candidates evaluated, cache hits and replayed ones included (what budgets count).</param>
 /// <param name="FitnessCalls">Candidates actually scored, over the whole run (replayed ones included, cache hits not).</param>
 /// <param name="Replayed">Evaluations answered from the log of an earlier, interrupted run.</param>
@@ -19,4 +19,14 @@ public sealed record SearchResult(
     string StoppedBy,
     double WallSeconds,
     double ScoringSeconds,
-    IReadOnlyList<double> BestByStep);
+    IReadOnlyList<double> BestByStep)
+{
+    /// <summary>The search's best on its own rows (the first of equals); <see cref="Best"/> differs from it when selection on held-back rows chose the incumbent.</summary>
+    public ScoredCandidate? SearchBest { get; init; }
+
+    /// <summary>How the result was selected on held-back rows, or null when no rows were held back.</summary>
+    public SelectionReport? Selection { get; init; }
+
+    /// <summary>Candidates whose scoring stopped early (see <see cref="Candidate.Threshold"/>), replayed ones included.</summary>
+    public int StoppedEarly { get; init; }
+}

@@ -23,6 +23,8 @@ public sealed class SearchSession
     private EvaluationLog? _log;
     private JsonObject? _description;
     private double _scoringSeconds;
+    private int _stoppedEarly;
+    private ScoredCandidate? _startBest;
     private bool _started;
 
     /// <summary>A session that scores candidates with <paramref name="fitness"/>.</summary>
@@ -40,9 +42,10 @@ public sealed class SearchSession
     {
         _scorer = scorer;
         _options = options ?? new SearchOptions();
-        if (_options.MaxEvaluations is < 1)
+        if (_options.MaxEvaluations is int budget && budget < 1 + SelectionReserve)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), $"A budget of {_options.MaxEvaluations} evaluations is too small.");
+            throw new ArgumentOutOfRangeException(nameof(options), $"A budget of {budget} evaluations is too small"
+                + (SelectionReserve > 0 ? $": selecting the result on held-back rows takes {SelectionReserve} of them." : "."));
         }
     }
 
@@ -55,11 +58,20 @@ public sealed class SearchSession
     /// <summary>Evaluations answered from the log.</summary>
     public int Replayed { get; private set; }
 
+    /// <summary>True when candidates are scored one after another (see <see cref="IBatchScorer.ScoresOneAtATime"/>).</summary>
+    public bool ScoresOneAtATime => _scorer.ScoresOneAtATime;
+
     /// <summary>The best evaluation so far (the first of equals), or null.</summary>
     public ScoredCandidate? Best { get; private set; }
 
-    /// <summary>Evaluations left in the budget, or null when unlimited.</summary>
-    public int? Remaining => _options.MaxEvaluations - Evaluations;
+    /// <summary>Evaluations left in the search's budget (the budget less what selecting the result needs), or null when unlimited.</summary>
+    public int? Remaining => _options.MaxEvaluations - SelectionReserve - Evaluations;
+
+    /// <summary>How the result was selected on the held-back rows, or null without <see cref="SearchOptions.Selection"/>.</summary>
+    public SelectionReport? Selection { get; private set; }
+
+    // Selecting the result scores two candidates (the incumbent and the search's best) on the held-back rows.
+    private int SelectionReserve => _options.Selection is null ? 0 : ResultSelection.Evaluations;
 
     /// <summary>Runs <paramref name="search"/> once with <paramref name="fitness"/>, scoring one candidate at a time.</summary>
     public static SearchResult Run(ISearch search, Func<Candidate, EvaluationOutcome> fitness, SearchOptions? options = null) =>
@@ -105,12 +117,23 @@ public sealed class SearchSession
             {
                 stoppedBy = "budget";
             }
+            var searchBest = Best;
+            if (_options.Selection is { } selection && Best is not null)
+            {
+                Selection = Select(selection, Best);
+                Best = Selection.Chosen;
+            }
             if (Evaluations < _replay.Count)
             {
                 throw new InvalidDataException($"The log holds {_replay.Count} evaluations but this search stopped after {Evaluations}: it is not the run that wrote the log.");
             }
             SaveState(completed: true, stoppedBy);
-            return new SearchResult(search.Name, Best, Evaluations, FitnessCalls, Replayed, stoppedBy, clock.Elapsed.TotalSeconds, _scoringSeconds, BestByStep());
+            return new SearchResult(search.Name, Best, Evaluations, FitnessCalls, Replayed, stoppedBy, clock.Elapsed.TotalSeconds, _scoringSeconds, BestByStep())
+            {
+                SearchBest = searchBest,
+                Selection = Selection,
+                StoppedEarly = _stoppedEarly,
+            };
         }
         finally
         {
@@ -136,37 +159,63 @@ public sealed class SearchSession
         {
             throw new InvalidOperationException("EvaluateAll runs inside SearchSession.Run.");
         }
+        if (candidates.Any(c => c.Rows != ScoringRows.Search))
+        {
+            throw new ArgumentException("A search scores its candidates on the search rows; the session alone scores the held-back rows.", nameof(candidates));
+        }
+        return EvaluateBatch(candidates, Remaining);
+    }
+
+    private IReadOnlyList<ScoredCandidate> EvaluateBatch(IReadOnlyList<Candidate> candidates, int? remaining)
+    {
         _options.Cancellation.ThrowIfCancellationRequested();
-        if (Remaining <= 0)
+        if (remaining <= 0)
         {
             throw new BudgetSpentException();
         }
-        int take = Remaining is int left ? Math.Min(left, candidates.Count) : candidates.Count;
+        int take = remaining is int left ? Math.Min(left, candidates.Count) : candidates.Count;
         var pending = new Pending[take];
         var toScore = new List<int>();
-        var firstInBatch = new Dictionary<string, int>(StringComparer.Ordinal);
+        // A candidate that could beat the best so far is always scored in full; without early stopping, every one is.
+        double best = Best?.Fitness ?? double.NegativeInfinity;
+        double? ThresholdOf(Candidate c) => _options.EarlyStopping && c.Threshold is double t && double.IsFinite(t) && best > double.NegativeInfinity ? Math.Min(t, best) : null;
+        // Copies of one candidate in a generation are answered by the first: it must settle the lowest of their thresholds.
+        var firstOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < take; i++)
         {
             var candidate = candidates[i];
             string? vectorHash = candidate.Vector is { } vector
                 ? Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan())))
                 : null;
-            string key = ScoreCache.KeyOf($"{candidate.Method}|{vectorHash}", candidate.Values);
-            int sequence = Evaluations + i;
-            pending[i] = new Pending(candidate, vectorHash, key);
-            if (sequence < _replay.Count)
+            string key = ScoreCache.KeyOf($"{candidate.Method}|{vectorHash}|{candidate.Rows}", candidate.Values);
+            pending[i] = new Pending(candidate with { Threshold = ThresholdOf(candidate) }, vectorHash, key);
+            if (firstOf.TryGetValue(key, out int first))
             {
-                CheckReplay(_replay[sequence], candidate, vectorHash);
-                pending[i].Replayed = _replay[sequence];
-                firstInBatch.TryAdd(key, i);
-            }
-            else if (_options.ReuseScores && (_cache.Contains(key) || firstInBatch.ContainsKey(key)))
-            {
-                pending[i].Cached = true;
+                pending[i].First = first;
+                pending[first].GroupThreshold = Lowest(pending[first].GroupThreshold, pending[i].Candidate.Threshold);
             }
             else
             {
-                firstInBatch.TryAdd(key, i);
+                firstOf[key] = i;
+                pending[i].GroupThreshold = pending[i].Candidate.Threshold;
+            }
+        }
+        for (int i = 0; i < take; i++)
+        {
+            var entry = pending[i];
+            int sequence = Evaluations + i;
+            if (sequence < _replay.Count)
+            {
+                var record = _replay[sequence];
+                CheckReplay(record, entry.Candidate, entry.VectorHash);
+                entry.Replayed = record;
+            }
+            else if (_options.ReuseScores && (entry.First is not null || (_cache.TryGet(entry.Key, out var known) && Answers(known!, entry.GroupThreshold))))
+            {
+                entry.Cached = true;
+            }
+            else
+            {
                 toScore.Add(i);
             }
         }
@@ -189,7 +238,7 @@ public sealed class SearchSession
         }
         if (toScore.Count > 0)
         {
-            _scorer.Score(toScore.Select(i => pending[i].Candidate).ToList(), (index, timed) =>
+            _scorer.Score(toScore.Select(i => pending[i].Candidate with { Threshold = pending[i].GroupThreshold }).ToList(), (index, timed) =>
             {
                 lock (gate)
                 {
@@ -214,6 +263,12 @@ public sealed class SearchSession
         return results;
     }
 
+    // A cached outcome answers a candidate when it is exact (or a failure), or a bound under the candidate's threshold.
+    private bool Answers(EvaluationOutcome known, double? threshold) => !known.Bounded || (threshold is double t && _options.Fitness.Of(known.Scores) <= t);
+
+    // The lower of two thresholds; none (score in full) wins.
+    private static double? Lowest(double? a, double? b) => a is double x && b is double y ? Math.Min(x, y) : null;
+
     // One candidate of a generation: logged (replayed), a cache hit, or waiting for the scorer.
     private sealed class Pending(Candidate candidate, string? vectorHash, string key)
     {
@@ -222,6 +277,12 @@ public sealed class SearchSession
         public string? VectorHash { get; } = vectorHash;
 
         public string Key { get; } = key;
+
+        // The earlier copy of this candidate in its generation, which answers it.
+        public int? First { get; set; }
+
+        // For the first copy: the lowest threshold of all copies, which its scoring must settle.
+        public double? GroupThreshold { get; set; }
 
         public EvaluationRecord? Replayed { get; set; }
 
@@ -252,22 +313,35 @@ public sealed class SearchSession
         else
         {
             var scored = entry.Scored!;
-            record = NewRecord(sequence, candidate, entry.VectorHash, scored.Outcome, cached: false, scored.Seconds);
+            if (scored.Outcome.Bounded && !(entry.GroupThreshold is double t && _options.Fitness.Of(scored.Outcome.Scores) <= t))
+            {
+                throw new InvalidOperationException($"The scorer stopped candidate {candidate.Method}, step {candidate.Step}, member {candidate.Member} early without a bound under its threshold.");
+            }
+            record = NewRecord(sequence, candidate with { Threshold = entry.GroupThreshold }, entry.VectorHash, scored.Outcome, cached: false, scored.Seconds);
             _log?.Append(record);
         }
 
-        var result = record.Error is null ? EvaluationOutcome.Succeeded(record.Scores) : EvaluationOutcome.Failed(record.Error);
+        var result = record.Outcome;
         if (!record.Cached)
         {
             FitnessCalls++;
             _cache.Add(entry.Key, result);
+            _stoppedEarly += result.Bounded ? 1 : 0;
         }
         Evaluations++;
         _scoringSeconds += record.Seconds;
-        var evaluation = new ScoredCandidate(candidate, result, record.Fitness ?? double.NegativeInfinity, record);
-        if (evaluation.Fitness > (Best?.Fitness ?? double.NegativeInfinity))
+        var evaluation = new ScoredCandidate(candidate, result, record.Comparable, record);
+        if (candidate.Rows == ScoringRows.Selection)
+        {
+            return evaluation;
+        }
+        if (record.Fitness is not null && evaluation.Fitness > (Best?.Fitness ?? double.NegativeInfinity))
         {
             Best = evaluation;
+        }
+        if (candidate.Step == 0 && record.Fitness is not null && evaluation.Fitness > (_startBest?.Fitness ?? double.NegativeInfinity))
+        {
+            _startBest = evaluation;
         }
         _history.Add((candidate.Step, evaluation.Fitness));
         if (sequence >= _replay.Count)
@@ -286,14 +360,18 @@ public sealed class SearchSession
         return copy.ToJsonString();
     }
 
-    private EvaluationRecord NewRecord(int sequence, Candidate candidate, string? vectorHash, EvaluationOutcome outcome, bool cached, double seconds) =>
-        new(sequence, candidate.Method, candidate.Step, candidate.Member, candidate.Values, vectorHash, outcome.Scores,
-            outcome.Success ? _options.Fitness.Of(outcome.Scores) : null, outcome.Error, cached, seconds);
+    private EvaluationRecord NewRecord(int sequence, Candidate candidate, string? vectorHash, EvaluationOutcome outcome, bool cached, double seconds)
+    {
+        double? fitness = outcome.Success ? _options.Fitness.Of(outcome.Scores) : null;
+        return new(sequence, candidate.Method, candidate.Step, candidate.Member, candidate.Values, vectorHash, outcome.Scores,
+            outcome.Bounded ? null : fitness, outcome.Error, cached, seconds, outcome.Bounded ? fitness : null, outcome.Bounded ? candidate.Threshold : null, candidate.Rows);
+    }
 
     private static void CheckReplay(EvaluationRecord record, Candidate candidate, string? vectorHash)
     {
         if (record.Method != candidate.Method || record.Step != candidate.Step || record.Member != candidate.Member
-            || !record.Values.AsSpan().SequenceEqual(candidate.Values) || record.VectorSha256 != vectorHash)
+            || !record.Values.AsSpan().SequenceEqual(candidate.Values) || record.VectorSha256 != vectorHash
+            || record.Rows != candidate.Rows)
         {
             throw new InvalidDataException($"Logged evaluation {record.Sequence} ({record.Method}, step {record.Step}, member {record.Member}) "
                 + $"is not the candidate this search makes there ({candidate.Method}, step {candidate.Step}, member {candidate.Member}): "
@@ -323,6 +401,38 @@ public sealed class SearchSession
             best[step] = running;
         }
         return best;
+    }
+
+    // The search's best goes out only if it also beats the incumbent, the best of the starting step, on the held-back rows.
+    private SelectionReport Select(ResultSelection selection, ScoredCandidate searchBest)
+    {
+        var incumbent = _startBest ?? searchBest;
+        if (incumbent.Record.Sequence == searchBest.Record.Sequence)
+        {
+            return new SelectionReport(incumbent, searchBest, null, null, searchBest, "the search's best is the best of its starting step");
+        }
+        var held = EvaluateBatch([HeldOut(incumbent), HeldOut(searchBest)], _options.MaxEvaluations - Evaluations);
+        var (before, after) = (held[0], held[1]);
+        if (!after.Outcome.Success)
+        {
+            return new SelectionReport(incumbent, searchBest, Scores(before), null, incumbent, $"the search's best failed on the held-back rows: {after.Outcome.Error}");
+        }
+        if (!before.Outcome.Success)
+        {
+            return new SelectionReport(incumbent, searchBest, null, Scores(after), searchBest, $"the incumbent failed on the held-back rows: {before.Outcome.Error}");
+        }
+        var dropped = after.Outcome.Scores.Where(t => t.Value < before.Outcome.Scores[t.Key] - selection.TaskFloor).Select(t => t.Key).ToList();
+        string Show(double x) => x.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+        string reason = dropped.Count > 0
+            ? $"on the held-back rows the search's best falls more than {Show(selection.TaskFloor)} points below the incumbent on {string.Join(", ", dropped)}"
+            : after.Fitness > before.Fitness + selection.Margin
+                ? $"on the held-back rows the search's best scores {Show(after.Fitness)} against the incumbent's {Show(before.Fitness)}"
+                : $"on the held-back rows the search's best scores {Show(after.Fitness)}, not above the incumbent's {Show(before.Fitness)}" + (selection.Margin > 0 ? $" + {Show(selection.Margin)}" : "");
+        bool keep = dropped.Count == 0 && after.Fitness > before.Fitness + selection.Margin;
+        return new SelectionReport(incumbent, searchBest, Scores(before), Scores(after), keep ? searchBest : incumbent, reason);
+
+        static Candidate HeldOut(ScoredCandidate scored) => scored.Candidate with { Rows = ScoringRows.Selection, Threshold = null };
+        static IReadOnlyDictionary<string, double>? Scores(ScoredCandidate scored) => scored.Outcome.Success ? scored.Outcome.Scores : null;
     }
 
     /// <summary>Thrown by <see cref="Evaluate"/> when the budget is spent; <see cref="Run(ISearch)"/> ends the search on it.</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
+using System.Text.Json.Nodes;
 using SwarmMerge.Cluster;
 using SwarmMerge.Search;
 using SwarmMerge.Search.Runs;
@@ -16,7 +16,7 @@ namespace SwarmMerge.Tests.Cluster;
 /// Each starts worker processes (a few seconds each); <c>--filter Category!=Cluster</c> leaves them out.
 /// </summary>
 [Trait("Category", "Cluster")]
-public sealed partial class ClusterRunTests : IDisposable
+public sealed class ClusterRunTests : IDisposable
 {
     private readonly TestModels.TempFolder _folder = new();
     private readonly StringWriter _logText = new();
@@ -179,6 +179,24 @@ public sealed partial class ClusterRunTests : IDisposable
         }
     }
 
+    // The same evaluation, but for its time; CMA-ES stops candidates early only when one process scores them one at a
+    // time, so a single-process line may hold a bound where the cluster's holds the fitness under it.
+    private static void AssertSameEvaluation(string single, string cluster)
+    {
+        var (one, many) = (JsonNode.Parse(single)!.AsObject(), JsonNode.Parse(cluster)!.AsObject());
+        if (one["fitness_bound"] is { } bound && many["fitness_bound"] is null)
+        {
+            Assert.True(many["fitness"]!.GetValue<double>() <= bound.GetValue<double>(), $"{cluster} exceeds the bound of {single}");
+            Assert.All(many["scores"]!.AsObject(), task => Assert.True(task.Value!.GetValue<double>() <= one["scores"]![task.Key]!.GetValue<double>()));
+            foreach (string field in new[] { "fitness", "fitness_bound", "threshold", "scores" })
+            {
+                one.Remove(field);
+                many.Remove(field);
+            }
+        }
+        Assert.Equal(WithoutSeconds(one), WithoutSeconds(many));
+    }
+
     private static void AssertSameRun(string single, string cluster)
     {
         var logs = Directory.GetFiles(single, EvaluationLog.FileName, SearchOption.AllDirectories);
@@ -191,7 +209,7 @@ public sealed partial class ClusterRunTests : IDisposable
             Assert.Equal(expected.Length, actual.Length);
             for (int i = 0; i < expected.Length; i++)
             {
-                Assert.Equal(WithoutSeconds(expected[i]), WithoutSeconds(actual[i]));
+                AssertSameEvaluation(expected[i], actual[i]);
             }
         }
         Assert.Equal(File.ReadAllBytes(Path.Combine(single, "merged", "model.safetensors")), File.ReadAllBytes(Path.Combine(cluster, "merged", "model.safetensors")));
@@ -199,15 +217,12 @@ public sealed partial class ClusterRunTests : IDisposable
     }
 
     // A log line without its timing, which must still be there and be a non-negative number.
-    private static string WithoutSeconds(string line)
+    private static string WithoutSeconds(JsonObject record)
     {
-        var match = SecondsField().Match(line);
-        Assert.True(match.Success && double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 0, line);
-        return line[..match.Index] + "}";
+        Assert.True(record["seconds"]!.GetValue<double>() >= 0, record.ToJsonString());
+        record.Remove("seconds");
+        return record.ToJsonString();
     }
-
-    [GeneratedRegex(@",""seconds"":([0-9.eE+-]+)}$")]
-    private static partial Regex SecondsField();
 
     private static int FreePort()
     {

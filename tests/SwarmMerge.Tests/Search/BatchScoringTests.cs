@@ -25,6 +25,8 @@ public sealed class BatchScoringTests
                 scored(i, new TimedOutcome(outcomes[i], 0));
             }
         }
+
+        public bool ScoresOneAtATime => false;
     }
 
     private static ISearch Create(string kind) => kind switch

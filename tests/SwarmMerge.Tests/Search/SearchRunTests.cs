@@ -104,7 +104,8 @@ public sealed class SearchRunTests : IDisposable
         var result = SearchRun.Start(config, Path.Combine(_folder, "run"));
 
         var lines = File.ReadAllLines(calls);
-        Assert.Equal(result.Searches[0].FitnessCalls, lines.Count(l => l == "optimization"));
+        // The search's candidates, and each row of the report (whose optimization-split scores it shows too).
+        Assert.Equal(result.Searches[0].FitnessCalls + result.TestScores.Count - 1, lines.Count(l => l == "optimization"));
         Assert.Equal(result.TestScores.Count, lines.Count(l => l == "test")); // base, 2 experts, 2 baselines, pso
         var log = File.ReadAllLines(Path.Combine(_folder, "run", "evaluations.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.All(log, record => Assert.InRange(record["scores"]!["words"]!.GetValue<double>(), 0, 99));

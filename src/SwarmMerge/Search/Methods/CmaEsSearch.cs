@@ -101,15 +101,44 @@ public sealed class CmaEsSearch : ISearch
                 var inside = Project(samples[k], out distances[k]);
                 candidates[k] = new Candidate(Name, strategy.Generation, k, _toValues(inside));
             }
-            var scored = session.EvaluateAll(candidates);
             var values = new double[samples.Length];
-            for (int k = 0; k < samples.Length; k++)
+            if (session.ScoresOneAtATime)
             {
-                values[k] = -scored[k].Fitness + _settings.BoundPenalty * distances[k];
+                for (int k = 0; k < samples.Length; k++)
+                {
+                    var scored = session.Evaluate(candidates[k] with { Threshold = Threshold(values.AsSpan(0, k), strategy.Mu, distances[k]) });
+                    values[k] = -scored.Fitness + _settings.BoundPenalty * distances[k];
+                }
+            }
+            else
+            {
+                var scored = session.EvaluateAll(candidates);
+                for (int k = 0; k < samples.Length; k++)
+                {
+                    values[k] = -scored[k].Fitness + _settings.BoundPenalty * distances[k];
+                }
             }
             strategy.Tell(values);
         }
         return reason;
+    }
+
+    /// <summary>
+    /// The fitness a sample must exceed to matter, given the values of the samples before it in its generation: the
+    /// update weighs only the best μ, so a sample whose best possible value is worse than the μ-th best so far (by at
+    /// least TolFun, so that the generation's range cannot fall under TolFun either) takes no part. Null before μ samples.
+    /// A sample stopped early is ranked by its bound, which only makes later thresholds lower.
+    /// </summary>
+    private double? Threshold(ReadOnlySpan<double> earlier, int mu, double squaredDistance)
+    {
+        if (earlier.Length < mu)
+        {
+            return null;
+        }
+        var sorted = earlier.ToArray();
+        Array.Sort(sorted);
+        double muth = sorted[mu - 1];
+        return double.IsFinite(muth) ? _settings.BoundPenalty * squaredDistance - muth - _settings.TolFun : null;
     }
 
     private double[] Project(double[] x, out double squaredDistance)

@@ -105,7 +105,7 @@ public sealed class ElementwisePsoSearch : ISearch
                 x[p] = position;
             }
             int stepLeader = leader;
-            var scored = session.EvaluateAll(Enumerable.Range(0, count).Select(p => new Candidate(Name, step, p, []) { Vector = x[p] }).ToList());
+            var scored = session.EvaluateAll(Enumerable.Range(0, count).Select(p => new Candidate(Name, step, p, []) { Vector = x[p], Threshold = bestFitness[p] }).ToList());
             for (int p = 0; p < count; p++)
             {
                 double fitness = scored[p].Fitness;

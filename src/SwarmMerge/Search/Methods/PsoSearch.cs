@@ -105,7 +105,8 @@ public sealed class PsoSearch : ISearch
                 x[p] = position;
             }
             int stepLeader = leader;
-            var scored = session.EvaluateAll(Enumerable.Range(0, count).Select(p => new Candidate(Name, step, p, x[p])).ToList());
+            // A particle's move matters only if it beats its personal best (which the global best is at least).
+            var scored = session.EvaluateAll(Enumerable.Range(0, count).Select(p => new Candidate(Name, step, p, x[p]) { Threshold = bestFitness[p] }).ToList());
             for (int p = 0; p < count; p++)
             {
                 double fitness = scored[p].Fitness;

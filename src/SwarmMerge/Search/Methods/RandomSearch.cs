@@ -31,8 +31,17 @@ public sealed class RandomSearch(CoefficientSpace space, RandomSearchSettings se
             var point = settings.IncludeMembers && k < space.MemberCount ? space.Corner(k) : Draw(random);
             candidates[k] = new Candidate(Name, k, 0, point);
         }
-        // Draws do not depend on scores: the whole budget is one generation.
-        session.EvaluateAll(candidates);
+        // Draws do not depend on scores: the whole budget is one generation. Scored one at a time, a draw only has to
+        // be known to beat the best so far.
+        if (!session.ScoresOneAtATime)
+        {
+            session.EvaluateAll(candidates);
+            return "evaluations";
+        }
+        foreach (var candidate in candidates)
+        {
+            session.Evaluate(candidate with { Threshold = session.Best?.Fitness });
+        }
         return "evaluations";
     }
 

@@ -35,6 +35,13 @@ public sealed record SearchConfig
     /// <summary>Data-free merges scored on the same tasks, by merge method, with their parameters.</summary>
     public IReadOnlyList<(string Method, IReadOnlyDictionary<string, object?> Parameters)> Baselines { get; init; } = [];
 
+    /// <summary>
+    /// Data-free merges tuned on the optimization split, as users run them: by merge method, parameters whose lists
+    /// are the values tried (every combination, each one evaluation); the one with the best fitness on the whole
+    /// optimization split is scored on the test split.
+    /// </summary>
+    public IReadOnlyList<(string Method, IReadOnlyDictionary<string, object?> Grid)> TunedBaselines { get; init; } = [];
+
     /// <summary>Seed of every random choice (PSO's r, the sparsified experts' masks, CMA-ES's samples, …).</summary>
     public ulong Seed { get; init; }
 
@@ -43,6 +50,9 @@ public sealed record SearchConfig
 
     /// <summary>Score only the first N rows of each test split in the report (null: all).</summary>
     public int? TestLimit { get; init; }
+
+    /// <summary>Stop scoring a candidate once it cannot matter to its search (see <see cref="SearchOptions.EarlyStopping"/>); the searches and their results do not change.</summary>
+    public bool EarlyStopping { get; init; } = true;
 }
 
 /// <summary>One search of a run and its settings, as written in the config (<c>- pso: {steps: 5}</c>).</summary>

@@ -13,7 +13,7 @@ public static class SearchConfigParser
     /// <summary>The search methods a config may list.</summary>
     public static readonly string[] MethodKinds = ["pso", "cma_es", "evo", "model_swarms", "random"];
 
-    private static readonly string[] Keys = ["base_model", "models", "tasks", "fitness", "methods", "budget", "baselines", "seed", "threads", "test_limit"];
+    private static readonly string[] Keys = ["base_model", "models", "tasks", "fitness", "methods", "budget", "baselines", "seed", "threads", "test_limit", "early_stopping", "tuned_baselines"];
 
     /// <summary>Reads <paramref name="path"/>; model and task paths resolve against <paramref name="workingDirectory"/>, as in mergekit.</summary>
     /// <exception cref="SearchConfigException">The file is missing or invalid.</exception>
@@ -89,9 +89,11 @@ public static class SearchConfigParser
             Methods = values.TryGetValue("methods", out var methods) ? ParseMethods(methods, path) : [new SearchMethodConfig("pso", new Dictionary<string, object?>())],
             Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
             Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
+            TunedBaselines = values.TryGetValue("tuned_baselines", out var tuned) ? ParseTunedBaselines(tuned, path) : [],
             Seed = values.TryGetValue("seed", out var seed) ? (ulong)Integer(seed, path, "seed", minimum: 0) : 0,
             Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1, maximum: ThreadCount.Max) : Environment.ProcessorCount,
             TestLimit = values.TryGetValue("test_limit", out var limit) ? Integer(limit, path, "test_limit", minimum: 1) : null,
+            EarlyStopping = !values.TryGetValue("early_stopping", out var early) || Flag(early, path, "early_stopping"),
         };
     }
 
@@ -136,6 +138,10 @@ public static class SearchConfigParser
         _ => throw new SearchConfigException($"{path}: line {node.Start.Line}: 'baselines' lists merge methods, e.g. [task_arithmetic, ties], or maps them to parameters."),
     };
 
+    private static List<(string, IReadOnlyDictionary<string, object?>)> ParseTunedBaselines(YamlNode node, string path) => node is YamlMappingNode map
+        ? map.Children.Select(p => (Scalar(p.Key, path, "tuned_baselines"), (IReadOnlyDictionary<string, object?>)Mapping(p.Value, path))).ToList()
+        : throw new SearchConfigException($"{path}: line {node.Start.Line}: 'tuned_baselines' maps merge methods to the values to try, e.g. {{task_arithmetic: {{lambda: [0.3, 0.5, 0.7, 1.0]}}}}.");
+
     private static Dictionary<string, object?> Mapping(YamlNode node, string path)
     {
         if (node is YamlScalarNode { Value: null or "" or "null" or "~" })
@@ -161,6 +167,13 @@ public static class SearchConfigParser
 
     private static string Scalar(YamlNode node, string path, string key) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be a single value.");
+
+    private static bool Flag(YamlNode node, string path, string key) => Scalar(node, path, key) switch
+    {
+        "true" => true,
+        "false" => false,
+        string other => throw new SearchConfigException($"{path}: line {node.Start.Line}: '{key}' must be true or false, not '{other}'."),
+    };
 
     private static int Integer(YamlNode node, string path, string key, int minimum, int maximum = int.MaxValue)
     {

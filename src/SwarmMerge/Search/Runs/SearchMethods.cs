@@ -10,8 +10,11 @@ public static class SearchMethods
 {
     private static readonly string[] SpaceKeys = ["drop_rate", "sparsified", "granularity"];
 
+    // Every search can hold rows back to select its result on (SearchSession's ResultSelection).
+    private static readonly string[] SelectionKeys = ["holdout", "task_floor"];
+
     private static readonly string[] PsoKeys =
-        ["preset", "steps", "w", "c1", "c2", "r", "initial_velocity", "velocity_clamp", "memory_limit_gb", "start", "lambdas", "anchors", "tied_steps", .. SpaceKeys];
+        ["preset", "steps", "w", "c1", "c2", "r", "initial_velocity", "velocity_clamp", "memory_limit_gb", "start", "lambdas", "anchors", "tied_steps", .. SpaceKeys, .. SelectionKeys];
 
     /// <summary>The swarm members (drop rate, with or without sparsified experts) of the config's first PSO entry; the other searches share them.</summary>
     public static SwarmMembers Members(SearchConfig config) => MembersOf(PsoSettingsOf(config), config, "pso");
@@ -149,14 +152,14 @@ public static class SearchMethods
                 }
                 return PsoSearch.Create(materializer, pso, PsoStart(method, materializer.Members));
             case "cma_es":
-                Check(s, "cma_es", "sigma0", "population");
+                Check(s, "cma_es", ["sigma0", "population", .. SelectionKeys]);
                 return CmaEsSearch.OverCoefficients(materializer.Space, CmaEs(s, "cma_es", config.Seed));
             case "evo":
-                Check(s, "evo", "sigma0", "population", "merge_method", "layer_slices");
+                Check(s, "evo", ["sigma0", "population", "merge_method", "layer_slices", .. SelectionKeys]);
                 return CmaEsSearch.Evo(EvoSpaceOf(method, config), CmaEs(s, "evo", config.Seed));
             case "model_swarms":
-                Check(s, "model_swarms", "swarm_size", "inertia", "cognitive", "social", "repel", "random_weights", "step_length", "step_decay", "min_step_length",
-                    "max_iterations", "patience", "restart", "restart_patience", "starting_velocity");
+                Check(s, "model_swarms", ["swarm_size", "inertia", "cognitive", "social", "repel", "random_weights", "step_length", "step_decay", "min_step_length",
+                    "max_iterations", "patience", "restart", "restart_patience", "starting_velocity", .. SelectionKeys]);
                 var official = new ModelSwarmsSettings();
                 var swarms = new ModelSwarmsSettings
                 {
@@ -189,7 +192,7 @@ public static class SearchMethods
                 swarms.Validate();
                 return new ModelSwarmsSearch(materializer.Space, swarms);
             case "random":
-                Check(s, "random", "concentration", "include_members");
+                Check(s, "random", ["concentration", "include_members", .. SelectionKeys]);
                 return new RandomSearch(materializer.Space, new RandomSearchSettings
                 {
                     Evaluations = budget,
@@ -200,6 +203,25 @@ public static class SearchMethods
             default:
                 throw new SearchConfigException($"Unknown search '{method.Kind}' (use {string.Join(", ", SearchConfigParser.MethodKinds)}).");
         }
+    }
+
+    /// <summary>
+    /// The share of the optimization split <paramref name="method"/> holds back to select its result on (0: none, the
+    /// result is the search's best), and how it selects (<see cref="ResultSelection"/>). A PSO entry takes them from its
+    /// preset too; the other searches hold nothing back unless their entry says so.
+    /// </summary>
+    public static (double HeldOutShare, ResultSelection? Selection) SelectionOf(SearchMethodConfig method)
+    {
+        var s = method.Kind == "pso" ? PsoSettingsWithPreset(method) : method.Settings;
+        double share = Number(s, "holdout", 0, method.Name, new SettingBound(0, 1, UpperOpen: true));
+        double floor = Number(s, "task_floor", double.PositiveInfinity, method.Name, SettingBound.AtLeast(0));
+        if (share == 0)
+        {
+            return method.Settings.ContainsKey("task_floor")
+                ? throw new SearchConfigException($"{method.Name}: 'task_floor' selects the result on held-back rows, but 'holdout' holds none back.")
+                : (0, null);
+        }
+        return (share, new ResultSelection { TaskFloor = floor });
     }
 
     /// <summary>The merge-parameter space an <c>evo</c> entry searches.</summary>
@@ -251,7 +273,7 @@ public static class SearchMethods
         Seed = seed,
     };
 
-    private static void Check(IReadOnlyDictionary<string, object?> settings, string method, params string[] known)
+    private static void Check(IReadOnlyDictionary<string, object?> settings, string method, params IReadOnlyList<string> known)
     {
         var unknown = settings.Keys.FirstOrDefault(k => !known.Contains(k));
         if (unknown is not null)

@@ -28,26 +28,52 @@ public static class SearchReport
 
         text.AppendLine("## Searches (optimization split)");
         text.AppendLine();
-        text.AppendLine("| search | evaluations | scored | stopped by | best fitness | scoring time (s) | wall time (s) |");
-        text.AppendLine("|---|---:|---:|---|---:|---:|---:|");
+        text.AppendLine("| search | evaluations | scored | stopped early | stopped by | best fitness | result | scoring time (s) | wall time (s) |");
+        text.AppendLine("|---|---:|---:|---:|---|---:|---|---:|---:|");
         foreach (var s in result.Searches)
         {
-            text.AppendLine(Invariant($"| {s.Method} | {s.Evaluations} | {s.FitnessCalls} | {s.StoppedBy} | {s.Best?.Fitness:F2} | {s.ScoringSeconds:F1} | {s.WallSeconds:F1} |"));
+            string chosen = s.Selection is null ? "its best" : ReferenceEquals(s.Selection.Chosen, s.Selection.SearchBest) ? "its best (held-back rows agree)" : "the incumbent (held-back rows)";
+            text.AppendLine(Invariant($"| {s.Method} | {s.Evaluations} | {s.FitnessCalls} | {s.StoppedEarly} | {s.StoppedBy} | {s.SearchBest?.Fitness ?? s.Best?.Fitness:F2} | {chosen} | {s.ScoringSeconds:F1} | {s.WallSeconds:F1} |"));
         }
         text.AppendLine();
-        text.AppendLine("Wall time is this process's part of the run (a resumed run replays finished evaluations from the log); scoring time covers the whole run.");
+        text.AppendLine("Wall time is this process's part of the run (a resumed run replays finished evaluations from the log); scoring time covers the whole run. "
+            + "Stopped early: candidates whose scoring stopped once they could no longer beat the threshold their search gave them (the log records their bound).");
         text.AppendLine();
+        foreach (var s in result.Searches.Where(s => s.Selection is not null))
+        {
+            var sel = s.Selection!;
+            string outcome = ReferenceEquals(sel.Chosen, sel.SearchBest) ? "the search's best" : "the incumbent";
+            text.AppendLine(Invariant($"**{s.Method}: selection on held-back rows.** The incumbent (the best of step 0: member {sel.Incumbent.Candidate.Member}, fitness {sel.Incumbent.Fitness:F2} on the search rows) against the search's best (step {sel.SearchBest.Candidate.Step}, member {sel.SearchBest.Candidate.Member}, fitness {sel.SearchBest.Fitness:F2}): {sel.Reason}; the result is {outcome}."));
+            text.AppendLine();
+        }
+        if (result.TunedBaselines.Count > 0)
+        {
+            text.AppendLine("## Tuned baselines (optimization split)");
+            text.AppendLine();
+            text.AppendLine("| baseline | values tried (fitness) | picked | evaluations | time (s) |");
+            text.AppendLine("|---|---|---|---:|---:|");
+            var grids = config.TunedBaselines.ToDictionary(b => TunedBaseline.RowName(b.Method), b => b.Grid, StringComparer.Ordinal);
+            foreach (var tuned in result.TunedBaselines)
+            {
+                var grid = grids[tuned.Name];
+                string tried = string.Join("; ", tuned.Grid.Select(g => $"{TunedBaseline.Describe(g.Parameters, grid)}: {(g.Fitness is double f ? f.ToString("F2", CultureInfo.InvariantCulture) : "failed")}"));
+                text.AppendLine(Invariant($"| {tuned.Name} | {tried} | {TunedBaseline.Describe(tuned.Chosen, grid)} | {tuned.Evaluations} | {tuned.Seconds:F1} |"));
+            }
+            text.AppendLine();
+        }
 
         text.AppendLine("## Held-out test split");
         text.AppendLine();
-        text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean |");
-        text.AppendLine($"|---|---|{string.Concat(tasks.Select(_ => "---:|"))}---:|---:|");
+        text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean | optimization mean | gap |");
+        text.AppendLine($"|---|---|{string.Concat(tasks.Select(_ => "---:|"))}---:|---:|---:|---:|");
         foreach (var (row, scores) in result.TestScores)
         {
-            text.AppendLine(Invariant($"| {row} | {result.RowKinds[row]} | {string.Join(" | ", tasks.Select(t => scores[t].ToString("F1", CultureInfo.InvariantCulture)))} | {scores.Values.Average():F1} | {result.NormalizedMean(row):F1} |"));
+            string optimization = result.OptimizationScores.TryGetValue(row, out var o) ? Invariant($"{o.Values.Average():F1} | {o.Values.Average() - scores.Values.Average():+0.0;-0.0}") : " | ";
+            text.AppendLine(Invariant($"| {row} | {result.RowKinds[row]} | {string.Join(" | ", tasks.Select(t => scores[t].ToString("F1", CultureInfo.InvariantCulture)))} | {scores.Values.Average():F1} | {result.NormalizedMean(row):F1} | {optimization} |"));
         }
         text.AppendLine();
-        text.AppendLine("Normalized mean: each task's score divided by the best expert's score on that task, ×100, averaged over tasks.");
+        text.AppendLine("Normalized mean: each task's score divided by the best expert's score on that task, ×100, averaged over tasks. "
+            + "Optimization mean: the mean on the optimization split (for a search, on the rows it searched with); gap: optimization mean minus test mean, how much the selection over-rated it.");
         text.AppendLine();
 
         text.AppendLine("## Plots");
@@ -71,8 +97,9 @@ public static class SearchReport
         for (int i = 0; i < result.Searches.Count; i++)
         {
             var search = result.Searches[i];
-            string folder = i == 0 ? result.Directory : Path.Combine(result.Directory, "methods", config.Methods[i].Kind);
-            var records = EvaluationLog.Read(Path.Combine(folder, EvaluationLog.FileName)).Where(r => r.Fitness is not null).ToList();
+            string folder = i == 0 ? result.Directory : Path.Combine(result.Directory, "methods", config.Methods[i].Name);
+            // Candidates stopped early have a bound, not a fitness: the mean is over the ones scored in full.
+            var records = EvaluationLog.Read(Path.Combine(folder, EvaluationLog.FileName)).Where(r => r.Fitness is not null && r.Rows == ScoringRows.Search).ToList();
             var color = palette.GetColor(i);
             var best = plot.Add.Scatter(Enumerable.Range(0, search.BestByStep.Count).Select(x => (double)x).ToArray(), search.BestByStep.ToArray());
             best.LegendText = $"{search.Method}: best";
@@ -81,7 +108,7 @@ public static class SearchReport
             if (steps.Count > 0)
             {
                 var mean = plot.Add.Scatter(steps.Select(g => (double)g.Key).ToArray(), steps.Select(g => g.Average(r => r.Fitness!.Value)).ToArray());
-                mean.LegendText = $"{search.Method}: mean";
+                mean.LegendText = $"{search.Method}: mean of those scored in full";
                 mean.Color = color;
                 mean.LinePattern = LinePattern.Dashed;
             }

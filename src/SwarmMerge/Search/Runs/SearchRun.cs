@@ -110,7 +110,7 @@ public static class SearchRun
     /// <summary>The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.</summary>
     internal const string CandidateFolder = ".candidate";
 
-    private static readonly string[] ScratchFolders = [CandidateFolder, ".evo-candidate", ".evo-best", ".baseline"];
+    private static readonly string[] ScratchFolders = [CandidateFolder, ".evo-candidate", ".evo-best", ".baseline", ".baseline-best"];
 
     private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote)
     {
@@ -126,6 +126,8 @@ public static class SearchRun
             var (method, evo, directory) = plan.Searches[i];
             var materializer = plan.Spaces.Of(method);
             var search = SearchMethods.Create(method, config, materializer, plan.Budget);
+            var (heldOut, selection) = plan.SelectionOf(method);
+            var rows = RunRows.Of(plan.Optimization, heldOut, config.Seed);
             var options = new SearchOptions
             {
                 Fitness = fitness,
@@ -133,9 +135,11 @@ public static class SearchRun
                 MaxEvaluations = plan.Budget,
                 Progress = Report(progress, method.Name, i, plan.Searches.Count, plan.Budget),
                 Cancellation = cancellation,
+                EarlyStopping = config.EarlyStopping,
+                Selection = selection,
             };
-            var batch = remote?.For(config, method, materializer)
-                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, plan.Optimization, evoCandidate, config.Threads, cancellation), options.Clock);
+            var batch = remote?.For(config, method, materializer, fitness, heldOut)
+                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, rows, fitness, evoCandidate, config.Threads, cancellation), options.Clock);
             results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name });
         }
 
@@ -148,9 +152,15 @@ public static class SearchRun
         // The held-out test split: only now, after every search has finished.
         var test = plan.TaskFile.LoadTest(config.TestLimit);
         string merged = Path.Combine(runDirectory, "merged");
-        var (testScores, kinds) = ScoreTestSplit(plan, results, test, merged, cancellation);
-        File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(testScores, new JsonSerializerOptions { WriteIndented = true }));
-        var result = new SearchRunResult(runDirectory, results, testScores, kinds, merged);
+        var compared = ScoreRows(plan, results, fitness, test, merged, cancellation);
+        var json = new JsonSerializerOptions { WriteIndented = true };
+        File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(compared.Test, json));
+        File.WriteAllText(Path.Combine(runDirectory, "optimization_scores.json"), JsonSerializer.Serialize(compared.Optimization, json));
+        var result = new SearchRunResult(runDirectory, results, compared.Test, compared.Kinds, merged)
+        {
+            OptimizationScores = compared.Optimization,
+            TunedBaselines = compared.Tuned,
+        };
         SearchReport.Write(result, config, plan.Budget);
         return result;
     }
@@ -170,44 +180,97 @@ public static class SearchRun
         AtomicDirectory.RemoveLeftovers(Path.Combine(runDirectory, "merged"));
     }
 
-    /// <summary>Base, experts, baselines and each search's best on the test split; writes the first search's best to <paramref name="merged"/>.</summary>
-    private static (Dictionary<string, IReadOnlyDictionary<string, double>> Scores, Dictionary<string, string> Kinds) ScoreTestSplit(
-        SearchRunPlan plan, List<SearchResult> results, TaskSet test, string merged, CancellationToken cancellation)
+    /// <summary>What the report compares: every row's scores on both splits, its kind, and the tuned baselines' grids.</summary>
+    private sealed class Rows
+    {
+        public Dictionary<string, IReadOnlyDictionary<string, double>> Test { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, IReadOnlyDictionary<string, double>> Optimization { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Kinds { get; } = new(StringComparer.Ordinal);
+
+        public List<TunedBaseline> Tuned { get; } = [];
+
+        public void Add(string row, string kind, EvaluationOutcome optimization, EvaluationOutcome test)
+        {
+            Kinds[row] = kind;
+            Optimization[row] = optimization.Success ? optimization.Scores : throw new InvalidOperationException($"Scoring {row} on the optimization split failed: {optimization.Error}");
+            Test[row] = test.Success ? test.Scores : throw new InvalidOperationException($"Scoring {row} on the test split failed: {test.Error}");
+        }
+    }
+
+    /// <summary>
+    /// Base, experts, baselines (tuned ones first tuned on the optimization split) and each search's best on both
+    /// splits; writes the first search's best to <paramref name="merged"/>. A search's optimization scores are its
+    /// result's scores on the rows it searched with.
+    /// </summary>
+    private static Rows ScoreRows(SearchRunPlan plan, List<SearchResult> results, Fitness fitness, TaskSet test, string merged, CancellationToken cancellation)
     {
         var (config, runDirectory, scorer) = (plan.Config, plan.RunDirectory, plan.Scorer);
-        var testScores = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
-        var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Add(string row, string kind, EvaluationOutcome outcome)
-        {
-            kinds[row] = kind;
-            testScores[row] = outcome.Success ? outcome.Scores : throw new InvalidOperationException($"Scoring {row} on the test split failed: {outcome.Error}");
-        }
-        Add("base", "base", scorer.Score(config.BaseModel, test));
+        var optimization = plan.Optimization;
+        var rows = new Rows();
+        void AddCheckpoint(string row, string kind, string folder) => rows.Add(row, kind, scorer.Score(folder, optimization), scorer.Score(folder, test));
+        AddCheckpoint("base", "base", config.BaseModel);
         foreach (string expert in config.Experts)
         {
-            Add(Path.GetFileName(expert), "expert", scorer.Score(expert, test));
+            AddCheckpoint(Path.GetFileName(expert), "expert", expert);
+        }
+        string folder = Path.Combine(runDirectory, ".baseline");
+        void Merge(string method, IReadOnlyDictionary<string, object?> parameters, string into)
+        {
+            using var baseline = BaselinePlan(config, method, parameters);
+            MergeExecutor.Run(baseline, into, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
         }
         foreach (var (method, parameters) in config.Baselines)
         {
-            string folder = Path.Combine(runDirectory, ".baseline");
-            using (var baseline = BaselinePlan(config, method, parameters))
-            {
-                MergeExecutor.Run(baseline, folder, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
-            }
-            Add(method, "data-free", scorer.Score(folder, test));
+            Merge(method, parameters, folder);
+            AddCheckpoint(method, "data-free", folder);
             Directory.Delete(folder, recursive: true);
+        }
+        string best = Path.Combine(runDirectory, ".baseline-best");
+        foreach (var (method, grid) in config.TunedBaselines)
+        {
+            var clock = Stopwatch.StartNew();
+            var tried = new List<(IReadOnlyDictionary<string, object?>, double?)>();
+            (IReadOnlyDictionary<string, object?> Parameters, double Fitness, EvaluationOutcome Scores)? chosen = null;
+            foreach (var parameters in TunedBaseline.Points(method, grid))
+            {
+                Merge(method, parameters, folder);
+                var outcome = scorer.Score(folder, optimization);
+                double? value = outcome.Success ? fitness.Of(outcome.Scores) : null;
+                tried.Add((parameters, value));
+                if (value > (chosen?.Fitness ?? double.NegativeInfinity))
+                {
+                    chosen = (parameters, value.Value, outcome);
+                    if (Directory.Exists(best))
+                    {
+                        Directory.Delete(best, recursive: true);
+                    }
+                    Directory.Move(folder, best);
+                }
+                else
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            var picked = chosen ?? throw new InvalidOperationException($"Tuning {method} on the optimization split failed for every value tried.");
+            var tuned = new TunedBaseline(TunedBaseline.RowName(method), method, picked.Parameters, tried, clock.Elapsed.TotalSeconds);
+            rows.Tuned.Add(tuned);
+            rows.Add(tuned.Name, "data-free (tuned)", picked.Scores, scorer.Score(best, test));
+            Directory.Delete(best, recursive: true);
         }
         for (int i = 0; i < results.Count; i++)
         {
-            var best = results[i].Best ?? throw new InvalidOperationException($"Search '{results[i].Method}' found no candidate that scored.");
+            var result = results[i].Best ?? throw new InvalidOperationException($"Search '{results[i].Method}' found no candidate that scored.");
+            EvaluationOutcome testScores;
             if (plan.Searches[i].Evo is { } evo)
             {
-                string folder = i == 0 ? merged : Path.Combine(runDirectory, ".evo-best");
-                evo.WriteCheckpoint(best.Candidate.Values, folder, new MergeOptions { Overwrite = true, Threads = config.Threads }, cancellation);
-                Add(results[i].Method, "search", scorer.Score(folder, test));
+                string written = i == 0 ? merged : Path.Combine(runDirectory, ".evo-best");
+                evo.WriteCheckpoint(result.Candidate.Values, written, new MergeOptions { Overwrite = true, Threads = config.Threads }, cancellation);
+                testScores = scorer.Score(written, test);
                 if (i != 0)
                 {
-                    Directory.Delete(folder, recursive: true);
+                    Directory.Delete(written, recursive: true);
                 }
             }
             else
@@ -215,12 +278,13 @@ public static class SearchRun
                 var materializer = plan.Spaces.Of(plan.Searches[i].Method);
                 if (i == 0)
                 {
-                    materializer.WriteCheckpoint(best.Candidate, merged, overwrite: true, cancellation: cancellation);
+                    materializer.WriteCheckpoint(result.Candidate, merged, overwrite: true, cancellation: cancellation);
                 }
-                Add(results[i].Method, "search", scorer.Score(materializer, best.Candidate, test));
+                testScores = scorer.Score(materializer, result.Candidate, test);
             }
+            rows.Add(results[i].Method, "search", result.Outcome, testScores);
         }
-        return (testScores, kinds);
+        return rows;
     }
 
     /// <summary>Each task's reference for the normalized mean: the best expert's optimization-split score on it.</summary>
@@ -275,9 +339,10 @@ public static class SearchRun
         {
             seen++;
             scoredHere += scored.Record.Cached ? 0 : 1;
-            best = Math.Max(best, scored.Fitness);
+            bool heldOut = scored.Candidate.Rows == ScoringRows.Selection;
+            best = heldOut ? best : Math.Max(best, scored.Fitness);
             double? left = scoredHere > 0 ? clock.Elapsed.TotalSeconds / seen * (budget - seen) : null;
-            progress.Report(new SearchProgress(method, index, count, scored.Candidate.Step, seen, budget, scored.Fitness, best, left));
+            progress.Report(new SearchProgress(method, index, count, scored.Candidate.Step, seen, budget, scored.Fitness, best, left, scored.Outcome.Bounded, heldOut));
         });
     }
 }

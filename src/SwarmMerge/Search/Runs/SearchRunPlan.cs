@@ -48,6 +48,14 @@ internal sealed class SearchRunPlan : IDisposable
     /// <summary>Each search of the config, in order, with (for <c>evo</c>) its merge-parameter space and its folder.</summary>
     public IReadOnlyList<(SearchMethodConfig Method, EvoSpace? Evo, string Directory)> Searches { get; private set; } = [];
 
+    /// <summary>
+    /// The share of the optimization split <paramref name="method"/> holds back to select its result on, and how it
+    /// selects (see <see cref="SearchMethods.SelectionOf"/>). An external evaluator scores its own data, so with one no
+    /// rows are held back (an entry that asks for it explicitly fails when the plan is checked).
+    /// </summary>
+    public (double HeldOutShare, ResultSelection? Selection) SelectionOf(SearchMethodConfig method) =>
+        Scorer.ScoresRows ? SearchMethods.SelectionOf(method) : (0, null);
+
     /// <summary>Opens and checks everything <paramref name="config"/> needs for a run in <paramref name="runDirectory"/>; writes nothing.</summary>
     /// <exception cref="SearchConfigException">A setting, baseline or the run folder is wrong; other input errors keep their own types.</exception>
     public static SearchRunPlan Open(SearchConfig config, string runDirectory, CancellationToken cancellation)
@@ -77,6 +85,13 @@ internal sealed class SearchRunPlan : IDisposable
         {
             InConfig(() => SearchRun.BaselinePlan(Config, method, parameters)).Dispose();
         }
+        foreach (var (method, grid) in Config.TunedBaselines)
+        {
+            foreach (var parameters in InConfig(() => TunedBaseline.Points(method, grid)))
+            {
+                InConfig(() => SearchRun.BaselinePlan(Config, method, parameters)).Dispose();
+            }
+        }
         var searches = new List<(SearchMethodConfig, EvoSpace?, string)>();
         for (int i = 0; i < Config.Methods.Count; i++)
         {
@@ -94,6 +109,18 @@ internal sealed class SearchRunPlan : IDisposable
         }
         Searches = searches;
         Scorer = Own(RunScoring.OpenScorer(TaskFile, Config.BaseModel, Optimization, Path.Combine(RunDirectory, SearchRun.CandidateFolder), Config.Threads, cancellation));
+        foreach (var method in Config.Methods)
+        {
+            if (!Scorer.ScoresRows && method.Settings.ContainsKey("holdout"))
+            {
+                throw new SearchConfigException($"{Config.Source ?? "the search config"}: {method.Name}: 'holdout' needs the built-in engine: the task file's evaluator scores its own data, so no rows can be held back.");
+            }
+            var (share, _) = InConfig(() => SelectionOf(method));
+            if (share > 0)
+            {
+                InConfig(() => RunRows.Of(Optimization, share, Config.Seed));
+            }
+        }
     }
 
     /// <summary>A resumed search's state and log must be readable: a corrupt one fails now, not after the other searches ran.</summary>

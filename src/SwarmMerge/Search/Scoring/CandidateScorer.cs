@@ -36,25 +36,28 @@ public sealed class CandidateScorer : ICandidateScorer
     }
 
     /// <inheritdoc />
-    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks) => Guard(() =>
+    public bool ScoresRows => true;
+
+    /// <inheritdoc />
+    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null) => Guard(() =>
     {
         materializer.MaterializeInto(candidate, _model.Model.Weights);
-        return _model.Evaluate(tasks);
+        return _model.Evaluate(tasks, goal);
     });
 
     /// <inheritdoc />
-    public EvaluationOutcome Score(string directory, TaskSet tasks) => Guard(() =>
+    public EvaluationOutcome Score(string directory, TaskSet tasks, ScoringGoal? goal = null) => Guard(() =>
     {
         using var model = ModelOpener.OpenStandalone(directory, Environment.CurrentDirectory);
         _model.Model.Weights.LoadFrom(model);
-        return _model.Evaluate(tasks);
+        return _model.Evaluate(tasks, goal);
     });
 
-    private static EvaluationOutcome Guard(Func<Dictionary<string, double>> score)
+    private static EvaluationOutcome Guard(Func<TaskSetScores> score)
     {
         try
         {
-            return EvaluationOutcome.Succeeded(score());
+            return EvaluationOutcome.Of(score());
         }
         // Data that no model of this architecture can score fails every candidate alike: it stops the run at once.
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or TaskDataException))

@@ -13,15 +13,21 @@ namespace SwarmMerge.Search.Scoring;
 public sealed class ExternalCandidateScorer(ExternalEvaluator evaluator, string scratchDirectory, CancellationToken cancellation = default) : ICandidateScorer
 {
     /// <inheritdoc />
-    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks)
+    /// <remarks>The command scores its own data for the split it is told, so it cannot score held-back rows.</remarks>
+    public bool ScoresRows => false;
+
+    /// <inheritdoc />
+    /// <remarks>The command scores every row: it cannot stop early.</remarks>
+    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null)
     {
         materializer.WriteCheckpoint(candidate, scratchDirectory, overwrite: true);
         return Score(scratchDirectory, tasks);
     }
 
     /// <inheritdoc />
-    /// <remarks>A <c>base+adapter</c> is first folded into a checkpoint in the scratch folder: the evaluator is given a folder it can load.</remarks>
-    public EvaluationOutcome Score(string directory, TaskSet tasks)
+    /// <remarks>A <c>base+adapter</c> is first folded into a checkpoint in the scratch folder: the evaluator is given a folder it can load.
+    /// The command scores every row: it cannot stop early.</remarks>
+    public EvaluationOutcome Score(string directory, TaskSet tasks, ScoringGoal? goal = null)
     {
         if (ModelReference.Parse(directory, Environment.CurrentDirectory).Adapter is not null)
         {

@@ -8,8 +8,15 @@ namespace SwarmMerge.Search.Scoring;
 public interface ICandidateScorer : IDisposable
 {
     /// <summary>Scores the coefficient-space (or elementwise) <paramref name="candidate"/> on <paramref name="tasks"/>.</summary>
-    EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks);
+    /// <param name="materializer">Turns the candidate into weights.</param>
+    /// <param name="candidate">The candidate.</param>
+    /// <param name="tasks">The rows to score.</param>
+    /// <param name="goal">When set, scoring may stop early (see <see cref="ScoringGoal"/>); a scorer that cannot stop early scores every row.</param>
+    EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null);
 
-    /// <summary>Scores the checkpoint in <paramref name="directory"/> on <paramref name="tasks"/>.</summary>
-    EvaluationOutcome Score(string directory, TaskSet tasks);
+    /// <summary>Scores the checkpoint in <paramref name="directory"/> on <paramref name="tasks"/>, stopping early when <paramref name="goal"/> allows.</summary>
+    EvaluationOutcome Score(string directory, TaskSet tasks, ScoringGoal? goal = null);
+
+    /// <summary>True when this scorer can score part of a split (its rows are its own choice otherwise: held-back rows need it).</summary>
+    bool ScoresRows { get; }
 }

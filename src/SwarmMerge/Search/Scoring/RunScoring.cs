@@ -25,19 +25,31 @@ public static class RunScoring
     /// <summary>
     /// Scores one candidate: a point of the coefficient space (or an elementwise vector) straight from
     /// <paramref name="materializer"/>; a point of <paramref name="evo"/> by merging it into <paramref name="evoScratch"/> first.
+    /// It is scored on the rows it asks for, and may stop early once it cannot exceed its threshold.
     /// </summary>
     /// <returns>Per-task scores, or why the candidate failed (a merge the method refuses, an unwritable scratch folder).</returns>
-    public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, TaskSet tasks, string evoScratch, int threads,
+    /// <param name="scorer">The run's scorer.</param>
+    /// <param name="materializer">The coefficient space's weights.</param>
+    /// <param name="evo">The Evo space, for an Evo search's candidates; null otherwise.</param>
+    /// <param name="candidate">The candidate (its rows and threshold say what to score, and when it may stop).</param>
+    /// <param name="rows">The search's rows of the optimization split.</param>
+    /// <param name="fitness">How task scores combine (for stopping early).</param>
+    /// <param name="evoScratch">Where an Evo candidate's checkpoint is written.</param>
+    /// <param name="threads">Merge threads.</param>
+    /// <param name="cancellation">Stops the merge or the scoring.</param>
+    public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, RunRows rows, Fitness fitness, string evoScratch, int threads,
         CancellationToken cancellation = default)
     {
+        var tasks = rows.For(candidate);
+        var goal = candidate.Threshold is double threshold ? new ScoringGoal(fitness, threshold) : null;
         if (evo is null)
         {
-            return scorer.Score(materializer, candidate, tasks);
+            return scorer.Score(materializer, candidate, tasks, goal);
         }
         try
         {
             evo.WriteCheckpoint(candidate.Values, evoScratch, new MergeOptions { Overwrite = true, Threads = threads }, cancellation);
-            return scorer.Score(evoScratch, tasks);
+            return scorer.Score(evoScratch, tasks, goal);
         }
         catch (Exception e) when (e is MergeConfigException or IOException)
         {
