@@ -10,7 +10,6 @@ return args.FirstOrDefault() switch
     "engine" => EngineBenchmark.Run(args[1..]),
     "methods" => SearchStudies.Methods(args[1..]),
     "ablations" => SearchStudies.Ablations(args[1..]),
-    "selection-study" => SelectionStudy.Run(args[1..]),
     "scaling" => ScalingStudy.Run(args[1..]),
     "scaling-once" => ScalingStudy.RunOnce(args[1..]),
     "cluster" => ClusterBenchmark.Run(args[1..]),
@@ -20,7 +19,7 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: SwarmMerge.Bench engine [--hidden 512] [--intermediate 1408] [--layers 8] [--heads 8] [--kv-heads 4] [--vocab 32000] [--batch 8] [--length 128] [--continuation 32] [--runs 5] [--threads N] [--dir bench/out/engine]");
-    Console.Error.WriteLine("       SwarmMerge.Bench methods [--config examples/light-family/search.yml] [--seeds 3] [--dir bench/out/search]");
+    Console.Error.WriteLine("       SwarmMerge.Bench methods [--config examples/light-family/search.yml] [--seeds 3] [--dir bench/out/search] [--early-stopping compare]");
     Console.Error.WriteLine("       SwarmMerge.Bench ablations [--config examples/light-family/search.yml] [--seeds 2] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench scaling [--family bench/out/family16] [--sizes 2,4,8,16] [--steps 5] [--dir bench/out/search]");
     Console.Error.WriteLine("       SwarmMerge.Bench lora [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 4] [--rank 16] [--big-rank 64] [--candidates 3] [--dir bench/out/lora] [--threads N]");

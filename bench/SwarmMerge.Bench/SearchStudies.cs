@@ -17,6 +17,7 @@ internal static class SearchStudies
     private static readonly SearchMethodConfig[] AllMethods =
     [
         new("pso", new Dictionary<string, object?>()),
+        new("pso", new Dictionary<string, object?> { ["holdout"] = 0.3 }) { Name = "pso-holdout" },
         new("pso", new Dictionary<string, object?> { ["preset"] = "paper" }) { Name = "pso-paper" },
         new("cma_es", new Dictionary<string, object?>()),
         new("evo", new Dictionary<string, object?>()),
@@ -25,6 +26,15 @@ internal static class SearchStudies
     ];
 
     private static readonly string[] DefaultBaselines = ["task_arithmetic", "ties", "dare_ties", "della"];
+
+    // The grids a user tunes by hand (DELLA's density stops at 0.7: with its ε 0.1, density + ε must stay below 1).
+    private static readonly (string, IReadOnlyDictionary<string, object?>)[] DefaultTunedBaselines =
+    [
+        ("task_arithmetic", new Dictionary<string, object?> { ["lambda"] = new List<object?> { 0.3, 0.5, 0.7, 1.0 } }),
+        ("ties", new Dictionary<string, object?> { ["density"] = new List<object?> { 0.3, 0.5, 0.7, 0.9 } }),
+        ("dare_ties", new Dictionary<string, object?> { ["density"] = new List<object?> { 0.3, 0.5, 0.7, 0.9 } }),
+        ("della", new Dictionary<string, object?> { ["density"] = new List<object?> { 0.3, 0.5, 0.7 } }),
+    ];
 
     /// <summary><c>methods</c>: every search and baseline, <c>--seeds</c> seeds; also writes the fitness-against-evaluations curves.</summary>
     public static int Methods(string[] args)
@@ -38,13 +48,23 @@ internal static class SearchStudies
         {
             Methods = AllMethods.Select(m => config.Methods.FirstOrDefault(c => c.Name == m.Name) ?? m).ToList(),
             Baselines = config.Baselines.Count > 0 ? config.Baselines : [.. DefaultBaselines.Select(b => (b, (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>()))],
+            TunedBaselines = config.TunedBaselines.Count > 0 ? config.TunedBaselines : DefaultTunedBaselines,
+            EarlyStopping = true,
         };
         var runs = new List<SearchRunResult>();
+        var fullScoring = new List<SearchRunResult>();
         for (int seed = 0; seed < seeds; seed++)
         {
             string run = Fresh(Path.Combine(dir, "methods", $"seed-{seed}"));
             Console.Error.WriteLine($"seed {seed}: {run}");
             runs.Add(SearchRun.Execute(config with { Seed = (ulong)seed }, run, null, default));
+            if (o.Text("early-stopping", "") == "compare")
+            {
+                // The same run with every candidate scored in full, side by side: what early stopping saves.
+                string full = Fresh(Path.Combine(dir, "methods", $"seed-{seed}-full-scoring"));
+                Console.Error.WriteLine($"seed {seed}, full scoring: {full}");
+                fullScoring.Add(SearchRun.Execute(config with { Seed = (ulong)seed, EarlyStopping = false, Baselines = [], TunedBaselines = [] }, full, null, default));
+            }
         }
 
         var tasks = runs[0].TestScores.Values.First().Keys.ToList();
@@ -54,16 +74,34 @@ internal static class SearchStudies
         text.AppendLine(Machine(config, loadAtStart));
         text.AppendLine($"Budget {runs[0].Searches[0].Evaluations} evaluations per search. Test-split scores: mean ± standard deviation over seeds (data-free rows and the base/experts do not depend on the seed, except DARE's masks). Peak RSS of the whole benchmark process: {PageCache.PeakResidentBytes() / 1e6:F0} MB.");
         text.AppendLine();
-        text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean | evaluations | scoring time (s) |");
-        text.AppendLine($"|---|---|{string.Concat(tasks.Select(_ => "---:|"))}---:|---:|---:|---:|");
+        text.AppendLine("Δ best data-free: the row's test mean minus that of the best data-free merge of the same seed (tuned ones included, picked by test mean, "
+            + "so the comparison is against the best a user could have had); worst task Δ: the row's largest drop below that merge on one task (mean over seeds of each seed's worst). "
+            + "Gap: optimization mean (a search's on the rows it searched with) minus test mean. Evaluations: a search's budget; a tuned baseline's grid.");
+        text.AppendLine();
+        text.AppendLine($"| model | kind | {string.Join(" | ", tasks)} | mean | normalized mean | Δ best data-free | worst task Δ | gap | evaluations | scoring time (s) |");
+        text.AppendLine($"|---|---|{string.Concat(tasks.Select(_ => "---:|"))}---:|---:|---:|---:|---:|---:|---:|");
         foreach (string row in runs[0].TestScores.Keys)
         {
             var perSeed = runs.Select(r => r.TestScores[row]).ToList();
             var searches = runs.Select(r => r.Searches.FirstOrDefault(s => s.Method == row)).Where(s => s is not null).ToList();
-            string cost = searches.Count == 0 ? "| | " : $"| {searches.Average(s => s!.Evaluations):F0} | {Spread(searches.Select(s => s!.ScoringSeconds))} ";
-            text.AppendLine($"| {row} | {runs[0].RowKinds[row]} | {string.Join(" | ", tasks.Select(t => Spread(perSeed.Select(s => s[t]))))} | {Spread(perSeed.Select(s => s.Values.Average()))} | {Spread(runs.Select(r => r.NormalizedMean(row)))} {cost}|");
+            var tuned = runs.Select(r => r.TunedBaselines.FirstOrDefault(t => t.Name == row)).Where(t => t is not null).ToList();
+            string cost = searches.Count > 0 ? $"| {searches.Average(s => s!.Evaluations):F0} | {Spread(searches.Select(s => s!.ScoringSeconds))} "
+                : tuned.Count > 0 ? $"| {tuned.Average(t => t!.Evaluations):F0} | {Spread(tuned.Select(t => t!.Seconds))} "
+                : "| | ";
+            var best = runs.Select(BestDataFree).ToList();
+            string delta = Spread(runs.Select((r, i) => r.TestScores[row].Values.Average() - r.TestScores[best[i]].Values.Average()));
+            string worst = Spread(runs.Select((r, i) => tasks.Min(t => r.TestScores[row][t] - r.TestScores[best[i]][t])));
+            string gap = runs.All(r => r.OptimizationScores.ContainsKey(row))
+                ? Spread(runs.Select(r => r.OptimizationScores[row].Values.Average() - r.TestScores[row].Values.Average())) : "";
+            text.AppendLine($"| {row} | {runs[0].RowKinds[row]} | {string.Join(" | ", tasks.Select(t => Spread(perSeed.Select(s => s[t]))))} | {Spread(perSeed.Select(s => s.Values.Average()))} | {Spread(runs.Select(r => r.NormalizedMean(row)))} | {delta} | {worst} | {gap} {cost}|");
         }
         text.AppendLine();
+        text.AppendLine($"Best data-free merge per seed: {string.Join("; ", runs.Select((r, i) => $"seed {i} {BestDataFree(r)} {r.TestScores[BestDataFree(r)].Values.Average():F1}"))}.");
+        text.AppendLine();
+        if (fullScoring.Count > 0)
+        {
+            text.AppendLine(EarlyStoppingTable(runs, fullScoring));
+        }
         text.AppendLine("![best fitness against evaluations](curves.png)");
         text.AppendLine();
         text.AppendLine(Curves(runs, config, Path.Combine(dir, "curves.png")));
@@ -72,6 +110,34 @@ internal static class SearchStudies
         Console.WriteLine(text);
         Console.Error.WriteLine($"written to {table}");
         return 0;
+    }
+
+    // The data-free row (tuned or not) with the best test mean, first of equals.
+    private static string BestDataFree(SearchRunResult run) =>
+        run.RowKinds.Where(k => k.Value.StartsWith("data-free", StringComparison.Ordinal)).Select(k => k.Key)
+            .OrderByDescending(r => run.TestScores[r].Values.Average()).First();
+
+    // Scoring time of every search with early stopping and with full scoring, and whether both gave the same result.
+    private static string EarlyStoppingTable(List<SearchRunResult> early, List<SearchRunResult> full)
+    {
+        var table = new StringBuilder();
+        table.AppendLine("## Early stopping");
+        table.AppendLine();
+        table.AppendLine("Each seed run twice, one after the other on the same machine: candidates scored in rounds of 8 rows per task and stopped once they cannot beat their threshold, and every candidate scored in full. "
+            + "Scoring time: mean ± sd over seeds; same result: the search's best candidate and its test scores are identical in both runs, on every seed.");
+        table.AppendLine();
+        table.AppendLine("| search | stopped early | scoring time, early stopping (s) | scoring time, full (s) | ratio | same result |");
+        table.AppendLine("|---|---:|---:|---:|---:|---|");
+        for (int i = 0; i < early[0].Searches.Count; i++)
+        {
+            string name = early[0].Searches[i].Method;
+            bool same = early.Zip(full).All(p => p.First.Searches[i].Best!.Candidate.Values.SequenceEqual(p.Second.Searches[i].Best!.Candidate.Values)
+                && p.First.TestScores[name].OrderBy(t => t.Key).SequenceEqual(p.Second.TestScores[name].OrderBy(t => t.Key)));
+            double ratio = early.Sum(r => r.Searches[i].ScoringSeconds) / full.Sum(r => r.Searches[i].ScoringSeconds);
+            table.AppendLine($"| {name} | {early.Average(r => r.Searches[i].StoppedEarly):F1} of {early[0].Searches[i].Evaluations} | {Spread(early.Select(r => r.Searches[i].ScoringSeconds))} | "
+                + $"{Spread(full.Select(r => r.Searches[i].ScoringSeconds))} | {ratio:F2} | {(same ? "yes" : "**no**")} |");
+        }
+        return table.ToString();
     }
 
     /// <summary><c>ablations</c>: PSO with one setting changed at a time.</summary>

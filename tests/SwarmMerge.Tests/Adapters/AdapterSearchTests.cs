@@ -107,7 +107,7 @@ public sealed class AdapterSearchTests : IDisposable
         var (basePath, adapters) = EngineFamily();
         string config = RunConfig(basePath, adapters, "  - pso: {steps: 1, sparsified: false, anchors: [], granularity: layer}\n  - evo: {}\n  - model_swarms: {max_iterations: 1}\n  - random: {}\n  - cma_es: {}\n");
         var run = SearchRun.Start(config, _temp["run"]);
-        Assert.Equal(["base", "lora-a", "lora-b", "task_arithmetic", "ties", "pso", "evo", "model_swarms", "random", "cma_es"], run.TestScores.Keys);
+        Assert.Equal(["base", "lora-a", "lora-b", "task_arithmetic", "ties", "task_arithmetic (tuned)", "ties (tuned)", "pso", "evo", "model_swarms", "random", "cma_es"], run.TestScores.Keys);
 
         // PSO's best, at layer granularity without sparsified or anchor members, is exactly an adapter: folded, it is merged/.
         var parsed = SearchConfigParser.Load(config, Environment.CurrentDirectory);

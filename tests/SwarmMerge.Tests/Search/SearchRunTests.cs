@@ -32,7 +32,9 @@ public sealed class SearchRunTests : IDisposable
         {
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         }
-        Assert.Equal(["base", "expert1", "expert2", "task_arithmetic", "ties", "pso", "random"], result.TestScores.Keys);
+        // A config without tuned_baselines tunes its baselines' strengths (λ, density) as users do by hand.
+        Assert.Equal(["base", "expert1", "expert2", "task_arithmetic", "ties", "task_arithmetic (tuned)", "ties (tuned)", "pso", "random"], result.TestScores.Keys);
+        Assert.Equal([4, 4], result.TunedBaselines.Select(t => t.Evaluations));
         string report = File.ReadAllText(Path.Combine(run, "report.md"));
         Assert.Contains("| pso | 10 |", report);
 
@@ -104,9 +106,10 @@ public sealed class SearchRunTests : IDisposable
         var result = SearchRun.Start(config, Path.Combine(_folder, "run"));
 
         var lines = File.ReadAllLines(calls);
-        // The search's candidates, and each row of the report (whose optimization-split scores it shows too).
-        Assert.Equal(result.Searches[0].FitnessCalls + result.TestScores.Count - 1, lines.Count(l => l == "optimization"));
-        Assert.Equal(result.TestScores.Count, lines.Count(l => l == "test")); // base, 2 experts, 2 baselines, pso
+        // The search's candidates, each tuned baseline's grid, and each other row of the report (whose optimization-split scores it shows too).
+        int grids = result.TunedBaselines.Sum(t => t.Evaluations);
+        Assert.Equal(result.Searches[0].FitnessCalls + grids + result.TestScores.Count - 1 - result.TunedBaselines.Count, lines.Count(l => l == "optimization"));
+        Assert.Equal(result.TestScores.Count, lines.Count(l => l == "test")); // base, 2 experts, 2 baselines, 2 tuned baselines, pso
         var log = File.ReadAllLines(Path.Combine(_folder, "run", "evaluations.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.All(log, record => Assert.InRange(record["scores"]!["words"]!.GetValue<double>(), 0, 99));
         Assert.False(Directory.Exists(Path.Combine(_folder, "run", ".candidate")));

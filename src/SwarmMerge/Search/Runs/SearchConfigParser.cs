@@ -89,7 +89,8 @@ public static class SearchConfigParser
             Methods = values.TryGetValue("methods", out var methods) ? ParseMethods(methods, path) : [new SearchMethodConfig("pso", new Dictionary<string, object?>())],
             Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
             Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
-            TunedBaselines = values.TryGetValue("tuned_baselines", out var tuned) ? ParseTunedBaselines(tuned, path) : [],
+            TunedBaselines = values.TryGetValue("tuned_baselines", out var tuned) ? ParseTunedBaselines(tuned, path)
+                : TunedBaseline.DefaultGrids(values.TryGetValue("baselines", out var listed) ? ParseBaselines(listed, path).Select(b => b.Item1) : []),
             Seed = values.TryGetValue("seed", out var seed) ? (ulong)Integer(seed, path, "seed", minimum: 0) : 0,
             Threads = values.TryGetValue("threads", out var threads) ? Integer(threads, path, "threads", minimum: 1, maximum: ThreadCount.Max) : Environment.ProcessorCount,
             TestLimit = values.TryGetValue("test_limit", out var limit) ? Integer(limit, path, "test_limit", minimum: 1) : null,

@@ -89,7 +89,17 @@ internal sealed class SearchRunPlan : IDisposable
         {
             foreach (var parameters in InConfig(() => TunedBaseline.Points(method, grid)))
             {
-                InConfig(() => SearchRun.BaselinePlan(Config, method, parameters)).Dispose();
+                InConfig(() =>
+                {
+                    try
+                    {
+                        SearchRun.BaselinePlan(Config, method, parameters).Dispose();
+                    }
+                    catch (SearchConfigException e)
+                    {
+                        throw new SearchConfigException($"tuned_baselines: {method} at {TunedBaseline.Describe(parameters, grid)}: {e.Message}");
+                    }
+                });
             }
         }
         var searches = new List<(SearchMethodConfig, EvoSpace?, string)>();

@@ -22,6 +22,24 @@ public sealed record TunedBaseline(
     /// <summary>The evaluations the tuning cost: one per combination.</summary>
     public int Evaluations => Grid.Count;
 
+    /// <summary>
+    /// The grids a run tunes when its config sets no <c>tuned_baselines</c>: for each listed baseline with a
+    /// strength to choose, the values users try by hand: task arithmetic's λ ∈ {0.3, 0.5, 0.7, 1}; the density of
+    /// TIES, DARE (TIES and linear) ∈ {0.3, 0.5, 0.7, 0.9}, and of DELLA ∈ {0.3, 0.5, 0.7} (its ε 0.1 must keep
+    /// density + ε below 1). Linear, model stock and breadcrumbs (two coupled fractions) are not tuned.
+    /// </summary>
+    public static IReadOnlyList<(string Method, IReadOnlyDictionary<string, object?> Grid)> DefaultGrids(IEnumerable<string> baselines) =>
+        baselines.Distinct().Select(method => (method, Grid: method switch
+        {
+            "task_arithmetic" => Values("lambda", 0.3, 0.5, 0.7, 1.0),
+            "ties" or "dare_ties" or "dare_linear" => Values("density", 0.3, 0.5, 0.7, 0.9),
+            "della" => Values("density", 0.3, 0.5, 0.7),
+            _ => null,
+        })).Where(g => g.Grid is not null).Select(g => (g.method, (IReadOnlyDictionary<string, object?>)g.Grid!)).ToList();
+
+    private static Dictionary<string, object?> Values(string key, params double[] values) =>
+        new(StringComparer.Ordinal) { [key] = values.Select(v => (object?)v).ToList() };
+
     /// <summary>The row name of a tuned <paramref name="method"/>.</summary>
     public static string RowName(string method) => $"{method} (tuned)";
 
