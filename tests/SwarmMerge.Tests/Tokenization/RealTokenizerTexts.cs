@@ -113,6 +113,7 @@ internal static class RealTokenizerTexts
         // Other scripts.
         "Привет, мир!", "Ελληνικά", "مرحبا بالعالم", "שָׁלוֹם", "नमस्ते दुनिया", "สวัสดีครับ", "안녕하세요", "こんにちは世界",
         "カタカナ", "ｶﾀｶﾅ", "中文测试", "漢字と仮名", "我爱北京天安门。", "你好，世界！", "𠀋𠀀", "𝐀𝐁𝐂", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+        "x𝐀𝐁", " 𝐀bc", "𠀋abc", "abc𠀋", "a😀b", "1𝟙2", "中𠀋文", "\U0001F600\u0301",
         // Emoji, with ZWJ sequences, skin tones, flags and variation selectors.
         "😀", "😀abc", "abc😀", "👍🏽", "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇫🇷🇩🇪", "❤️", "☺︎", "🤖 robots", "💯💯💯", "1️⃣",
         // Special-token text, of each of the tested tokenizers.
@@ -120,7 +121,9 @@ internal static class RealTokenizerTexts
         "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", "<|endoftext|>", "<|begin_of_text|>", "<|end_of_text|>",
         "<|eot_id|>", "<|start_header_id|>user<|end_header_id|>", "<bos>", "<eos>", "<start_of_turn>user\nhi<end_of_turn>",
         "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>hi<｜Assistant｜>", "<think>", "</think>", "<mask>",
-        "[multimodal]", "<image_soft_token>", "<|im_start", "im_start|>", "< s >", "<<s>>",
+        "[multimodal]", "<image_soft_token>", "<|im_start", "im_start|>", "< s >", "<<s>>", "<|EOT|>", "<｜tool▁sep｜>",
+        "<unused42>", "<unused99999>", "<table><tr><th>x</th></tr></table>", "<b>bold</b>", "<h1>Title</h1>\n<p>para</p>",
+        new string('\t', 14), new string('\t', 40), " \t \t", "\t\n\t", "s>", "<s", "</s></s>",
         // Very long words.
         new string('a', 300), new string('z', 1000), string.Concat(Enumerable.Repeat("supercalifragilistic", 20)),
         string.Concat(Enumerable.Repeat("ab", 400)), new string('9', 200), new string(' ', 100), new string('\n', 50),
