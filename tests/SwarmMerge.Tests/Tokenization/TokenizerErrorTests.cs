@@ -106,6 +106,47 @@ public sealed class TokenizerErrorTests : IDisposable
     }
 
     [Fact]
+    public void Single_word_added_tokens_are_refused()
+    {
+        WriteJson("gpt2_bpe", j => j["added_tokens"]!.AsArray()[0]!["single_word"] = true);
+        var e = LoadFails();
+        Assert.Equal("added_tokens[0].single_word", e.Field);
+        Assert.Contains("not supported", e.Message);
+    }
+
+    [Fact]
+    public void Normalized_added_tokens_are_refused_with_a_normalizer()
+    {
+        WriteJson("llama_sp_json", j => j["added_tokens"]!.AsArray()[0]!["normalized"] = true);
+        var e = LoadFails();
+        Assert.Equal("added_tokens[0].normalized", e.Field);
+        Assert.Contains("after normalization", e.Message);
+    }
+
+    [Fact]
+    public void Normalized_added_tokens_are_accepted_without_a_normalizer()
+    {
+        WriteJson("gpt2_bpe", j =>
+        {
+            j["added_tokens"]!.AsArray()[0]!["normalized"] = true;
+            j["normalizer"] = new JsonObject { ["type"] = "Sequence", ["normalizers"] = new JsonArray() };
+        });
+        CheckpointTokenizer.Load(_dir);
+    }
+
+    [Fact]
+    public void Regex_pattern_with_astral_characters_is_refused()
+    {
+        WriteJson("gpt2_bpe", j => j["pre_tokenizer"] = new JsonObject
+        {
+            ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = "😀+" }, ["behavior"] = "Isolated", ["invert"] = false,
+        });
+        var e = LoadFails();
+        Assert.Equal("pre_tokenizer.pattern.Regex", e.Field);
+        Assert.Contains("Basic Multilingual Plane", e.Message);
+    }
+
+    [Fact]
     public void Malformed_merges_txt()
     {
         File.Copy(Fixture("gpt2_bpe_legacy", "vocab.json"), Path.Combine(_dir, "vocab.json"));

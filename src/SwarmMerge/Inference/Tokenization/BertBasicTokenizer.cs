@@ -24,7 +24,7 @@ internal sealed class BertBasicTokenizer(bool cleanText, bool handleChineseChars
         }
 
         string normalized = sb.ToString();
-        if (stripAccents) normalized = CanonicalDecomposition.StripAccents(normalized);
+        if (stripAccents) normalized = UnicodeNormalization.StripAccents(normalized);
         if (lowercase) normalized = normalized.ToLowerInvariant();
         return Split(normalized);
     }

@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace SwarmMerge.Inference.Tokenization;
@@ -9,8 +7,8 @@ namespace SwarmMerge.Inference.Tokenization;
 /// A Hugging Face normalizer chain from tokenizer.json, as a Microsoft.ML.Tokenizers <see cref="Normalizer"/>:
 /// Sequence, NFC/NFD/NFKC/NFKD, Lowercase, Strip, Prepend, Replace (string or regex), and Precompiled
 /// (delegated to the SentencePiece charsmap normalizer of Microsoft.ML.Tokenizers by the caller).
-/// NFD uses <see cref="CanonicalDecomposition"/>; NFC/NFKC/NFKD use string.Normalize, which leaves
-/// non-ASCII text unchanged under InvariantGlobalization.
+/// The Unicode forms use <see cref="UnicodeNormalization"/>, not string.Normalize, which leaves non-ASCII
+/// text unchanged under InvariantGlobalization.
 /// </summary>
 internal sealed class TextNormalizer(IReadOnlyList<Func<string, string>> steps) : Normalizer
 {
@@ -47,11 +45,11 @@ internal sealed class TextNormalizer(IReadOnlyList<Func<string, string>> steps) 
                 }
 
                 break;
-            case "NFC": steps.Add(s => s.Normalize(NormalizationForm.FormC)); break;
-            case "NFD": steps.Add(CanonicalDecomposition.Decompose); break;
-            case "StripAccents": steps.Add(CanonicalDecomposition.StripAccents); break;
-            case "NFKC": steps.Add(s => s.Normalize(NormalizationForm.FormKC)); break;
-            case "NFKD": steps.Add(s => s.Normalize(NormalizationForm.FormKD)); break;
+            case "NFC": steps.Add(UnicodeNormalization.Compose); break;
+            case "NFD": steps.Add(UnicodeNormalization.Decompose); break;
+            case "StripAccents": steps.Add(UnicodeNormalization.StripAccents); break;
+            case "NFKC": steps.Add(UnicodeNormalization.ComposeCompatibility); break;
+            case "NFKD": steps.Add(UnicodeNormalization.DecomposeCompatibility); break;
             case "Lowercase": steps.Add(s => s.ToLowerInvariant()); break;
             case "Strip":
                 bool left = json.Bool(node, "strip_left", path, true), right = json.Bool(node, "strip_right", path, true);
@@ -62,7 +60,7 @@ internal sealed class TextNormalizer(IReadOnlyList<Func<string, string>> steps) 
                 steps.Add(s => s.Length == 0 ? s : prefix + s);
                 break;
             case "Replace":
-                Regex pattern = PatternFromJson(json, json.Required(node, "pattern", path), JsonReader.Join(path, "pattern"));
+                CodePointRegex pattern = PatternFromJson(json, json.Required(node, "pattern", path), JsonReader.Join(path, "pattern"));
                 string content = json.RequiredString(node, "content", path);
                 steps.Add(s => pattern.Replace(s, content));
                 break;
@@ -76,18 +74,11 @@ internal sealed class TextNormalizer(IReadOnlyList<Func<string, string>> steps) 
     }
 
     /// <summary>A tokenizer.json pattern object: <c>{"String": "..."}</c> (literal) or <c>{"Regex": "..."}</c>.</summary>
-    public static Regex PatternFromJson(JsonReader json, JsonElement pattern, string path)
+    public static CodePointRegex PatternFromJson(JsonReader json, JsonElement pattern, string path)
     {
         string? literal = json.String(pattern, "String", path);
-        if (literal is not null) return new Regex(Regex.Escape(literal), RegexOptions.CultureInvariant);
+        if (literal is not null) return CodePointRegex.Literal(literal);
         string regex = json.String(pattern, "Regex", path) ?? throw json.Error(path, "expected {\"String\": ...} or {\"Regex\": ...}");
-        try
-        {
-            return new Regex(regex, RegexOptions.CultureInvariant);
-        }
-        catch (ArgumentException e)
-        {
-            throw json.Error(JsonReader.Join(path, "Regex"), $".NET cannot compile the pattern: {e.Message}");
-        }
+        return CodePointRegex.TryCreate(regex, out string? error) ?? throw json.Error(JsonReader.Join(path, "Regex"), error!);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace SwarmMerge.Inference.Tokenization;
 
@@ -13,7 +12,7 @@ internal sealed class TextPreTokenizer(IReadOnlyList<Func<List<string>, bool, Li
     /// <summary>GPT-2's split pattern, used by ByteLevel with <c>use_regex</c>.</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    private static readonly Regex Gpt2Regex = new(Gpt2Pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly CodePointRegex Gpt2Regex = CodePointRegex.TryCreate(Gpt2Pattern, out _)!;
 
     public List<string> PreTokenize(string text, bool isFirst)
     {
@@ -51,7 +50,7 @@ internal sealed class TextPreTokenizer(IReadOnlyList<Func<List<string>, bool, Li
                 break;
             case "Split":
                 if (json.Bool(node, "invert", path, false)) throw json.Error(JsonReader.Join(path, "invert"), "inverted Split is not supported");
-                Regex pattern = TextNormalizer.PatternFromJson(json, json.Required(node, "pattern", path), JsonReader.Join(path, "pattern"));
+                CodePointRegex pattern = TextNormalizer.PatternFromJson(json, json.Required(node, "pattern", path), JsonReader.Join(path, "pattern"));
                 string behavior = json.RequiredString(node, "behavior", path);
                 if (behavior is not ("Isolated" or "Removed" or "MergedWithPrevious" or "MergedWithNext"))
                 {
@@ -123,34 +122,35 @@ internal sealed class TextPreTokenizer(IReadOnlyList<Func<List<string>, bool, Li
     }
 
     /// <summary>Splits on the matches of <paramref name="pattern"/> with a Hugging Face SplitDelimiterBehavior.</summary>
-    private static IEnumerable<string> Split(string text, Regex pattern, string behavior)
+    private static IEnumerable<string> Split(string text, CodePointRegex pattern, string behavior)
     {
         var pieces = new List<string>();
         int last = 0;
         string pending = "";
-        foreach (Match m in pattern.Matches(text))
+        foreach (var (index, length) in pattern.Matches(text))
         {
-            if (m.Length == 0) continue;
-            string gap = text[last..m.Index];
+            if (length == 0) continue;
+            string gap = text[last..index];
+            string match = text.Substring(index, length);
             switch (behavior)
             {
                 case "Isolated":
                     pieces.Add(gap);
-                    pieces.Add(m.Value);
+                    pieces.Add(match);
                     break;
                 case "Removed":
                     pieces.Add(gap);
                     break;
                 case "MergedWithPrevious":
-                    pieces.Add(gap + m.Value);
+                    pieces.Add(gap + match);
                     break;
                 default: // MergedWithNext
                     pieces.Add(pending + gap);
-                    pending = m.Value;
+                    pending = match;
                     break;
             }
 
-            last = m.Index + m.Length;
+            last = index + length;
         }
 
         pieces.Add(pending + text[last..]);

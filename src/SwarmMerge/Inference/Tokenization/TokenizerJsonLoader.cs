@@ -26,7 +26,7 @@ internal static class TokenizerJsonLoader
         JsonElement model = json.Required(root, "model", "");
         JsonElement? normalizer = JsonReader.Child(root, "normalizer");
         JsonElement? preTokenizer = JsonReader.Child(root, "pre_tokenizer");
-        List<AddedToken> added = ReadAddedTokens(json, root);
+        List<AddedToken> added = ReadAddedTokens(json, root, HasNormalization(normalizer));
 
         string type = json.String(model, "type", "model") ?? InferModelType(json, model);
         (ISegmentEncoder encoder, Dictionary<string, int> vocab, TokenizerFamily fallback) = type switch
@@ -50,7 +50,12 @@ internal static class TokenizerJsonLoader
         throw json.Error("model.type", "missing, and the model kind cannot be inferred");
     }
 
-    private static List<AddedToken> ReadAddedTokens(JsonReader json, JsonElement root)
+    /// <summary>
+    /// tokenizer.json <c>added_tokens</c>. They are matched in the raw text; Hugging Face matches a <c>normalized</c>
+    /// token in the normalized text instead, which gives other splits once a normalizer changes the text (a
+    /// Prepend adds its prefix after such a token too), so that combination is refused, as is <c>single_word</c>.
+    /// </summary>
+    private static List<AddedToken> ReadAddedTokens(JsonReader json, JsonElement root, bool hasNormalizer)
     {
         var tokens = new List<AddedToken>();
         if (JsonReader.Child(root, "added_tokens") is not JsonElement list) return tokens;
@@ -59,11 +64,27 @@ internal static class TokenizerJsonLoader
         {
             string path = $"added_tokens[{i++}]";
             int id = json.Int(t, "id", path) ?? throw json.Error(path + ".id", "required field is missing");
-            tokens.Add(new AddedToken(json.RequiredString(t, "content", path), id, json.Bool(t, "special", path, false),
+            bool special = json.Bool(t, "special", path, false);
+            if (json.Bool(t, "single_word", path, false)) throw json.Error(path + ".single_word", "single-word added tokens are not supported");
+            // Hugging Face's default: special tokens are matched before normalization, the others after it.
+            if (hasNormalizer && json.Bool(t, "normalized", path, !special))
+            {
+                throw json.Error(path + ".normalized", "added tokens matched after normalization are not supported with a normalizer (SwarmMerge matches added tokens in the raw text)");
+            }
+
+            tokens.Add(new AddedToken(json.RequiredString(t, "content", path), id, special,
                 json.Bool(t, "lstrip", path, false), json.Bool(t, "rstrip", path, false)));
         }
 
         return tokens;
+    }
+
+    /// <summary>True when the <c>normalizer</c> node can change text (an empty Sequence cannot).</summary>
+    private static bool HasNormalization(JsonElement? node)
+    {
+        if (node is not JsonElement n || n.ValueKind != JsonValueKind.Object) return false;
+        if (JsonReader.Child(n, "type")?.GetString() != "Sequence") return true;
+        return JsonReader.Child(n, "normalizers") is JsonElement list && list.ValueKind == JsonValueKind.Array && list.EnumerateArray().Any(c => HasNormalization(c));
     }
 
     private static Dictionary<string, int> ReadVocabObject(JsonReader json, JsonElement model)
