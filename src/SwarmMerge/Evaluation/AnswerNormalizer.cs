@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace SwarmMerge.Evaluation;
@@ -8,7 +7,7 @@ namespace SwarmMerge.Evaluation;
 /// Turns a generated text and a reference into comparable answers: optionally extract the first match of
 /// a pattern (its first group if it has one, e.g. the number after <c>####</c> in GSM8K), then normalize
 /// (trim, lower-case, collapse whitespace, drop a trailing period, and for numbers drop thousands
-/// separators and trailing zeros: "1,000.50" → "1000.5").
+/// separators and trailing zeros: "1,000.50" → "1000.5"; other text is put in Unicode NFC, so "cafe\u0301" matches "café").
 /// </summary>
 public sealed class AnswerNormalizer(Regex? extract, bool normalize)
 {
@@ -35,6 +34,7 @@ public sealed class AnswerNormalizer(Regex? extract, bool normalize)
         {
             return value.ToString("G29", CultureInfo.InvariantCulture);
         }
-        return collapsed.Normalize(NormalizationForm.FormC);
+        // string.Normalize leaves non-ASCII text as it is under InvariantGlobalization; this NFC does not depend on ICU.
+        return Inference.Tokenization.UnicodeNormalization.Compose(collapsed);
     }
 }

@@ -35,6 +35,7 @@ public sealed class TemplateAndAnswerTests
     [InlineData("  Paris.  ", "paris")]
     [InlineData("New   York", "new york")]
     [InlineData("$1,234", "1234")]
+    [InlineData("Cafe\u0301.", "caf\u00e9")] // NFD in, NFC out
     public void Normalization_trims_lowercases_and_collapses_space(string text, string expected) =>
         Assert.Equal(expected, new AnswerNormalizer(null, normalize: true).Answer(text));
 
