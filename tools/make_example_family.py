@@ -570,10 +570,13 @@ def train(cfg, W, sampler, sched, seed, log, label):
     return train_steps(cfg, params, opt, sampler, TOK, sched["steps"], sched["lr"], sched["warmup"], sched["batch"], rng, log, label, 100)
 
 
-def train_steps(cfg, params, opt, sampler, tok, steps, lr, warmup, batch, rng, log, label, every, weights=None):
-    """The training loop both family generators share: linear warmup then cosine decay to 10 % of lr, the loss
+def train_steps(cfg, params, opt, sampler, tok, steps, lr, warmup, batch, rng, log, label, every, weights=None,
+                forward=None):
+    """The training loop the family generators share: linear warmup then cosine decay to 10 % of lr, the loss
     weighted by the batch's mask, gradients clipped at 1; weights(params) gives the forward pass's weights
-    (default: params themselves). Returns the trained params, detached."""
+    (default: params themselves), forward(cfg, W, ids) -> (logits, past) the architecture (default: Llama's).
+    Returns the trained params, detached."""
+    forward = forward or llama_forward
     t0 = time.time()
     run = None
     for step in range(steps):
@@ -582,7 +585,7 @@ def train_steps(cfg, params, opt, sampler, tok, steps, lr, warmup, batch, rng, l
         for g in opt.param_groups:
             g["lr"] = cur
         inp, tgt, wt = batch_tensors([sampler(rng) for _ in range(batch)], tok)
-        logits, _ = llama_forward(cfg, params if weights is None else weights(params), inp)
+        logits, _ = forward(cfg, params if weights is None else weights(params), inp)
         loss_tok = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none")
         loss = (loss_tok * wt.reshape(-1)).sum() / wt.sum()
         opt.zero_grad(set_to_none=True)
@@ -647,7 +650,9 @@ def normalize_answer(text):
 
 
 @torch.no_grad()
-def generate(cfg, W, tok, prompts, bos=True, max_new=MAX_NEW_TOKENS, stop=("\n",), batch=256):
+def generate(cfg, W, tok, prompts, bos=True, max_new=MAX_NEW_TOKENS, stop=("\n",), batch=256, forward=None):
+    """Greedy decoding, left-padded batches; forward as in train_steps (default: Llama's)."""
+    forward = forward or llama_forward
     outs = []
     for b0 in range(0, len(prompts), batch):
         enc = [tok.encode(p, bos=bos) for p in prompts[b0:b0 + batch]]
@@ -657,7 +662,7 @@ def generate(cfg, W, tok, prompts, bos=True, max_new=MAX_NEW_TOKENS, stop=("\n",
         for i, e in enumerate(enc):  # left padding
             ids[i, L - len(e):] = torch.tensor(e)
             mask[i, L - len(e):] = 1
-        logits, past = llama_forward(cfg, W, ids, mask)
+        logits, past = forward(cfg, W, ids, mask)
         gen = [[] for _ in range(B)]
         done = [False] * B
         for _ in range(max_new):
@@ -674,7 +679,7 @@ def generate(cfg, W, tok, prompts, bos=True, max_new=MAX_NEW_TOKENS, stop=("\n",
             if all(done):
                 break
             mask = torch.cat([mask, torch.ones(B, 1, dtype=torch.long)], dim=1)
-            logits, past = llama_forward(cfg, W, nxt.view(B, 1), mask, past)
+            logits, past = forward(cfg, W, nxt.view(B, 1), mask, past)
         for g in gen:
             text = tok.decode(g)
             for s in stop:
