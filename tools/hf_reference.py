@@ -10,6 +10,10 @@ returns logits. The semantics follow the Hugging Face modeling files named in ea
     Llama       transformers/models/llama/modeling_llama.py      LlamaForCausalLM
     Mistral     transformers/models/mistral/modeling_mistral.py  MistralForCausalLM
     Qwen2       transformers/models/qwen2/modeling_qwen2.py      Qwen2ForCausalLM
+    Qwen3       transformers/models/qwen3/modeling_qwen3.py      Qwen3ForCausalLM
+    Phi-3       transformers/models/phi3/modeling_phi3.py        Phi3ForCausalLM
+    Gemma 2     transformers/models/gemma2/modeling_gemma2.py    Gemma2ForCausalLM
+    Gemma 3     transformers/models/gemma3/modeling_gemma3.py    Gemma3ForCausalLM (gemma3_text)
     BERT        transformers/models/bert/modeling_bert.py        BertForSequenceClassification
     RoBERTa     transformers/models/roberta/modeling_roberta.py  RobertaForSequenceClassification
     T5          transformers/models/t5/modeling_t5.py            T5ForConditionalGeneration
@@ -95,28 +99,35 @@ def merge_heads(x):
     return x.transpose(1, 2).reshape(B, T, h * d)
 
 
-def attend(q, k, v, scale, bias):
+def attend(q, k, v, scale, bias, softcap=None):
     """q [B,h,T,d], k/v [B,kv,S,d] (grouped-query: query head i uses kv head i // (h/kv), HF's
-    repeat_kv), bias additive [B|1, h|1, T, S]. Softmax over keys."""
+    repeat_kv), bias additive [B|1, h|1, T, S]. Softmax over keys. With `softcap` the scaled
+    scores become softcap * tanh(scores / softcap) before the mask is added (Gemma 2)."""
     h, kv = q.shape[1], k.shape[1]
     if kv != h:
         rep = h // kv
         k = k.repeat_interleave(rep, dim=1)
         v = v.repeat_interleave(rep, dim=1)
     s = (q @ k.transpose(-1, -2)) * scale
+    if softcap:
+        s = torch.tanh(s / softcap) * softcap
     if bias is not None:
         s = s + bias
     p = torch.softmax(s, dim=-1)
     return p @ v
 
 
-def causal_bias(mask, T, past_len, dtype):
+def causal_bias(mask, T, past_len, dtype, window=None):
     """Additive bias [B,1,T,S]: query t (absolute index past_len + t) sees key j iff
-    j <= past_len + t and mask[b, j] == 1."""
+    j <= past_len + t and mask[b, j] == 1; with a sliding `window` also past_len + t - j < window
+    (masking_utils.sliding_window_overlay: kv_idx > q_idx - sliding_window, on cache indices)."""
     B, S = mask.shape
     qpos = torch.arange(T).view(T, 1) + past_len
     kpos = torch.arange(S).view(1, S)
-    ok = (kpos <= qpos).view(1, 1, T, S) & (mask.view(B, 1, 1, S) > 0)
+    seen = kpos <= qpos
+    if window:
+        seen = seen & (qpos - kpos < window)
+    ok = seen.view(1, 1, T, S) & (mask.view(B, 1, 1, S) > 0)
     return torch.where(ok, torch.zeros((), dtype=dtype), torch.full((), NEG, dtype=dtype))
 
 
@@ -229,18 +240,24 @@ def apply_rope(x, cos, sin):
 
 
 def llama_head_dim(cfg):
+    """`head_dim` when the config has it; else hidden / heads, except Qwen3Config, whose class
+    default is 128 whatever the hidden size."""
     hd = cfg.get("head_dim")
-    return int(hd) if hd else cfg["hidden_size"] // cfg["num_attention_heads"]
+    if hd:
+        return int(hd)
+    return 128 if cfg["model_type"] == "qwen3" else cfg["hidden_size"] // cfg["num_attention_heads"]
 
 
 def llama_forward(cfg, W, ids, mask=None, past=None):
-    """LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM.
+    """LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM.
     x = embed; per layer: x += o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x);
     x += down(silu(gate(h)) * up(h)) with h = post_attention_layernorm(x); final model.norm;
     logits = x @ lm_head.T (lm_head = embed_tokens when tie_word_embeddings and absent).
     q/k/v biases: Qwen2 always; Llama when attention_bias (also o_proj); mlp biases when mlp_bias.
     Scores * head_dim^-0.5; GQA via repeat_kv. Mistral sliding_window is not applied (all
-    fixture sequences are far shorter than any window)."""
+    fixture sequences are far shorter than any window). Qwen3: q_norm / k_norm, RMSNorms over
+    head_dim applied to each head's q and k before RoPE; biases only with attention_bias (q, k, v
+    and o alike); use_sliding_window must be false."""
     B, T, past_len, mask = _prep(ids, mask, past)
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads") or H
@@ -253,6 +270,7 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
     mlp_bias = cfg.get("mlp_bias", False)
     if mt == "mistral" and cfg.get("sliding_window"):
         assert past_len + T <= cfg["sliding_window"]
+    assert not cfg.get("use_sliding_window", False)
     pos = decoder_positions(mask, past_len, T)
     x = W["model.embed_tokens.weight"][ids]
     inv, att_factor = rope_inv_freq(cfg, hd)
@@ -269,6 +287,9 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
         q = split_heads(linear(a, W, p + "self_attn.q_proj", qkv_bias), H, hd)
         k = split_heads(linear(a, W, p + "self_attn.k_proj", qkv_bias), KV, hd)
         v = split_heads(linear(a, W, p + "self_attn.v_proj", qkv_bias), KV, hd)
+        if mt == "qwen3":
+            q = rms_norm(q, W[p + "self_attn.q_norm.weight"], eps)
+            k = rms_norm(k, W[p + "self_attn.k_norm.weight"], eps)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if past is not None:
             k = torch.cat([past[l][0], k], dim=2)
@@ -286,6 +307,155 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
         assert cfg.get("tie_word_embeddings", True), "untied model without lm_head.weight"
         head = W["model.embed_tokens.weight"]
     return x @ head.transpose(0, 1), new_past
+
+
+def lm_head(cfg, W, x, embed):
+    """x @ lm_head.T, or the tied input embedding when the file has no lm_head.weight."""
+    if "lm_head.weight" in W:
+        return x @ W["lm_head.weight"].transpose(0, 1)
+    assert cfg.get("tie_word_embeddings", True), "untied model without lm_head.weight"
+    return x @ W[embed].transpose(0, 1)
+
+
+def with_cache(past, l, k, v, new_past):
+    if past is not None:
+        k = torch.cat([past[l][0], k], dim=2)
+        v = torch.cat([past[l][1], v], dim=2)
+    new_past.append((k, v))
+    return k, v
+
+
+def rope_cos_sin(pos, inv, dtype):
+    freqs = pos.to(torch.float64).unsqueeze(-1) * inv.view(1, 1, -1)  # [B,T,r/2]
+    emb = torch.cat([freqs, freqs], dim=-1)
+    return emb.cos().to(dtype), emb.sin().to(dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phi-3 (Phi3ForCausalLM)
+# ---------------------------------------------------------------------------------------------
+
+def phi3_forward(cfg, W, ids, mask=None, past=None):
+    """Llama's pre-norm block with fused projections and no biases. qkv_proj's output rows are
+    q (heads*hd) | k (kv*hd) | v (kv*hd); gate_up_proj's are gate (inter) | up (inter) and the MLP is
+    down_proj(up * silu(gate)). head_dim = hidden / heads (Phi3Config has none of its own). RoPE
+    turns the first int(head_dim * partial_rotary_factor) dims of each head (frequencies computed
+    over that many dims) and passes the rest through. sliding_window, when set, masks keys that lie
+    sliding_window or more positions behind the query on every layer. rope_scaling (longrope) is
+    not reproduced."""
+    B, T, past_len, mask = _prep(ids, mask, past)
+    H = cfg["num_attention_heads"]
+    KV = cfg.get("num_key_value_heads") or H
+    hd = cfg["hidden_size"] // H
+    rot = int(hd * cfg.get("partial_rotary_factor", 1.0))
+    eps = cfg["rms_norm_eps"]
+    act = ACT[cfg.get("hidden_act", "silu")]
+    assert not cfg.get("rope_scaling"), "longrope is not implemented here"
+    theta = float(cfg.get("rope_theta", 10000.0))
+    inv = 1.0 / (theta ** (torch.arange(0, rot, 2, dtype=torch.float64) / rot))
+    x = W["model.embed_tokens.weight"][ids]
+    cos, sin = rope_cos_sin(decoder_positions(mask, past_len, T), inv, x.dtype)
+    bias = causal_bias(mask, T, past_len, x.dtype, cfg.get("sliding_window"))
+
+    def rope(t):
+        return torch.cat([apply_rope(t[..., :rot], cos, sin), t[..., rot:]], dim=-1)
+
+    new_past = []
+    for l in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{l}."
+        a = rms_norm(x, W[p + "input_layernorm.weight"], eps)
+        q, k, v = linear(a, W, p + "self_attn.qkv_proj", False).split([H * hd, KV * hd, KV * hd], dim=-1)
+        q, k, v = rope(split_heads(q, H, hd)), rope(split_heads(k, KV, hd)), split_heads(v, KV, hd)
+        k, v = with_cache(past, l, k, v, new_past)
+        x = x + linear(merge_heads(attend(q, k, v, hd ** -0.5, bias)), W, p + "self_attn.o_proj", False)
+        m = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps)
+        gate, up = linear(m, W, p + "mlp.gate_up_proj", False).chunk(2, dim=-1)
+        x = x + linear(up * act(gate), W, p + "mlp.down_proj", False)
+    x = rms_norm(x, W["model.norm.weight"], eps)
+    return lm_head(cfg, W, x, "model.embed_tokens.weight"), new_past
+
+
+# ---------------------------------------------------------------------------------------------
+# Gemma 2 / Gemma 3 text (Gemma2ForCausalLM, Gemma3ForCausalLM)
+# ---------------------------------------------------------------------------------------------
+
+def gemma_norm(x, w, eps):
+    """Gemma2RMSNorm / Gemma3RMSNorm: x / sqrt(mean(x^2) + eps) * (1 + w) (the weight is stored as an
+    offset from 1)."""
+    return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + eps) * (1.0 + w)
+
+
+def gemma_layer_types(cfg):
+    """`layer_types` when given; else Gemma 2 slides on even layers ((i + 1) % 2 != 0) and Gemma 3
+    on every layer but each sliding_window_pattern-th ((i + 1) % pattern != 0, pattern 6)."""
+    if cfg.get("layer_types"):
+        return list(cfg["layer_types"])
+    every = 2 if cfg["model_type"] == "gemma2" else cfg.get("sliding_window_pattern", 6)
+    return ["sliding_attention" if (i + 1) % every else "full_attention" for i in range(cfg["num_hidden_layers"])]
+
+
+def gemma_forward(cfg, W, ids, mask=None, past=None):
+    """Embeddings times sqrt(hidden_size) (HF rounds that factor to the run's dtype; float64 here);
+    blocks x += post_attention_layernorm(attn(input_layernorm(x))),
+    x += post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x))), every norm Gemma's (1 + w);
+    MLP down(act(gate) * up) with hidden_activation (gelu_pytorch_tanh); scores scaled by
+    query_pre_attn_scalar^-0.5; sliding layers mask keys sliding_window or more positions behind.
+    Gemma 2: attention scores soft-capped (attn_logit_softcapping, default 50) before the mask.
+    Gemma 3: q_norm / k_norm (Gemma norms over head_dim) before RoPE; sliding layers use RoPE with
+    rope_local_base_freq and no scaling, full layers rope_theta with rope_scaling; its attention
+    never applies attn_logit_softcapping (Gemma3Attention does not pass it on). Both: final logits
+    soft-capped with final_logit_softcapping (Gemma 2 default 30, Gemma 3 default none); the head is
+    tied to embed_tokens by default."""
+    B, T, past_len, mask = _prep(ids, mask, past)
+    g3 = cfg["model_type"] == "gemma3_text"
+    H = cfg["num_attention_heads"]
+    KV = cfg.get("num_key_value_heads") or H
+    hd = cfg.get("head_dim", 256)
+    eps = cfg.get("rms_norm_eps", 1e-6)
+    act = ACT[cfg.get("hidden_activation", "gelu_pytorch_tanh")]
+    bias_on = cfg.get("attention_bias", False)
+    attn_cap = None if g3 else cfg.get("attn_logit_softcapping", 50.0)
+    final_cap = cfg.get("final_logit_softcapping", None if g3 else 30.0)
+    window = cfg.get("sliding_window", 4096)
+    types = gemma_layer_types(cfg)
+    x = W["model.embed_tokens.weight"][ids]
+    x = x * torch.tensor(cfg["hidden_size"] ** 0.5, dtype=x.dtype)
+    pos = decoder_positions(mask, past_len, T)
+    glob = dict(cfg, rope_theta=cfg.get("rope_theta", 1e6 if g3 else 10000.0))
+    rope = {"full_attention": rope_cos_sin(pos, rope_inv_freq(glob, hd)[0], x.dtype)}
+    if g3:
+        theta = float(cfg.get("rope_local_base_freq", 10000.0))
+        rope["sliding_attention"] = rope_cos_sin(pos, 1.0 / (theta ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd)), x.dtype)
+    else:
+        rope["sliding_attention"] = rope["full_attention"]
+    masks = {"full_attention": causal_bias(mask, T, past_len, x.dtype),
+             "sliding_attention": causal_bias(mask, T, past_len, x.dtype, window)}
+    scale = float(cfg.get("query_pre_attn_scalar", 256)) ** -0.5
+    new_past = []
+    for l in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{l}."
+        kind = types[l]
+        a = gemma_norm(x, W[p + "input_layernorm.weight"], eps)
+        q = split_heads(linear(a, W, p + "self_attn.q_proj", bias_on), H, hd)
+        k = split_heads(linear(a, W, p + "self_attn.k_proj", bias_on), KV, hd)
+        v = split_heads(linear(a, W, p + "self_attn.v_proj", bias_on), KV, hd)
+        if g3:
+            q = gemma_norm(q, W[p + "self_attn.q_norm.weight"], eps)
+            k = gemma_norm(k, W[p + "self_attn.k_norm.weight"], eps)
+        cos, sin = rope[kind]
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        k, v = with_cache(past, l, k, v, new_past)
+        o = linear(merge_heads(attend(q, k, v, scale, masks[kind], attn_cap)), W, p + "self_attn.o_proj", bias_on)
+        x = x + gemma_norm(o, W[p + "post_attention_layernorm.weight"], eps)
+        m = gemma_norm(x, W[p + "pre_feedforward_layernorm.weight"], eps)
+        f = linear(act(linear(m, W, p + "mlp.gate_proj", False)) * linear(m, W, p + "mlp.up_proj", False), W,
+                   p + "mlp.down_proj", False)
+        x = x + gemma_norm(f, W[p + "post_feedforward_layernorm.weight"], eps)
+    x = gemma_norm(x, W["model.norm.weight"], eps)
+    logits = lm_head(cfg, W, x, "model.embed_tokens.weight")
+    if final_cap:
+        logits = torch.tanh(logits / final_cap) * final_cap
+    return logits, new_past
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,7 +644,8 @@ def t5_decode(cfg, W, dec_ids, enc, enc_mask=None, dec_mask=None, past=None):
 # Dispatch
 # ---------------------------------------------------------------------------------------------
 
-DECODERS = {"gpt2": gpt2_forward, "llama": llama_forward, "mistral": llama_forward, "qwen2": llama_forward}
+DECODERS = {"gpt2": gpt2_forward, "llama": llama_forward, "mistral": llama_forward, "qwen2": llama_forward,
+            "qwen3": llama_forward, "phi3": phi3_forward, "gemma2": gemma_forward, "gemma3_text": gemma_forward}
 ENCODERS = {"bert": bert_classify, "roberta": roberta_classify}
 
 

@@ -163,18 +163,135 @@ def llama_family_case(seed, model_type, dtype, kv, inter, tied, rope_theta, rms_
          "model.norm.weight": I.normal((E,), 0.1, 1.0)}
     if not tied:
         t["lm_head.weight"] = I.normal((VOCAB, E), 0.3)
+    def biases(p):
+        t[p + "self_attn.q_proj.bias"] = I.normal((HEADS * hd,), 0.2)
+        t[p + "self_attn.k_proj.bias"] = I.normal((kv * hd,), 0.2)
+        t[p + "self_attn.v_proj.bias"] = I.normal((kv * hd,), 0.2)
+
+    for l in range(LAYERS):
+        llama_layer(I, t, f"model.layers.{l}.", E, HEADS, kv, hd, inter, 0.15, biases if model_type == "qwen2" else None)
+    return cfg, t
+
+
+def llama_layer(I, t, p, E, H, KV, hd, inter, out_std, between=None):
+    """Draws one Llama-style layer's weights, in this order: norms, q/k/v/o, `between(p)` (extra
+    attention tensors), MLP; o_proj and down_proj with std `out_std`."""
+    t[p + "input_layernorm.weight"] = I.normal((E,), 0.1, 1.0)
+    t[p + "post_attention_layernorm.weight"] = I.normal((E,), 0.1, 1.0)
+    t[p + "self_attn.q_proj.weight"] = I.normal((H * hd, E), 0.15)
+    t[p + "self_attn.k_proj.weight"] = I.normal((KV * hd, E), 0.15)
+    t[p + "self_attn.v_proj.weight"] = I.normal((KV * hd, E), 0.15)
+    t[p + "self_attn.o_proj.weight"] = I.normal((E, H * hd), out_std)
+    if between is not None:
+        between(p)
+    t[p + "mlp.gate_proj.weight"] = I.normal((inter, E), 0.15)
+    t[p + "mlp.up_proj.weight"] = I.normal((inter, E), 0.15)
+    t[p + "mlp.down_proj.weight"] = I.normal((E, inter), out_std)
+
+
+# The newer decoders are smaller (vocab 96, hidden 32), so that their fixtures stay small; their
+# other sizes keep the ratios of the released configs named in each case.
+SMALL_VOCAB = 96
+SMALL_HIDDEN = 32
+
+
+def qwen3_case(seed):
+    """Qwen3-0.6B scaled down: explicit head_dim with heads * head_dim = 2 * hidden, GQA 2:1,
+    intermediate 3 * hidden, tied head, rope_theta 1e6, q_norm / k_norm over head_dim."""
+    V, E, H, KV, hd, inter = SMALL_VOCAB, SMALL_HIDDEN, 4, 2, 16, 96
+    cfg = {
+        "architectures": ["Qwen3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 1,
+        "eos_token_id": 2, "head_dim": hd, "hidden_act": "silu", "hidden_size": E, "initializer_range": 0.02,
+        "intermediate_size": inter, "max_position_embeddings": MAX_POS, "max_window_layers": LAYERS,
+        "model_type": "qwen3", "num_attention_heads": H, "num_hidden_layers": LAYERS, "num_key_value_heads": KV,
+        "rms_norm_eps": 1e-06, "rope_scaling": None, "rope_theta": 1000000.0, "sliding_window": None,
+        "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": True,
+        "use_sliding_window": False, "vocab_size": V,
+    }
+    I = Init(seed)
+    t = {"model.embed_tokens.weight": I.normal((V, E), 0.3), "model.norm.weight": I.normal((E,), 0.1, 1.0)}
+    def qk_norms(p):
+        t[p + "self_attn.q_norm.weight"] = I.normal((hd,), 0.3, 1.0)
+        t[p + "self_attn.k_norm.weight"] = I.normal((hd,), 0.3, 1.0)
+
+    for l in range(LAYERS):
+        llama_layer(I, t, f"model.layers.{l}.", E, H, KV, hd, inter, 0.3, qk_norms)
+    return cfg, t
+
+
+def phi3_case(seed):
+    """Phi-3 scaled down: fused qkv_proj and gate_up_proj, GQA 2:1 (Phi-3-medium's 40:10), no
+    head_dim key, intermediate ~2.7 * hidden (Phi-3-mini), sliding_window 6 (half the longest
+    sequence, as 2047 of Phi-3-mini's 4096), partial_rotary_factor 0.75 (Phi-4-mini), untied head."""
+    V, E, H, KV, inter = SMALL_VOCAB, SMALL_HIDDEN, 4, 2, 88
+    hd = E // H
+    cfg = {
+        "architectures": ["Phi3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 1,
+        "embd_pdrop": 0.0, "eos_token_id": 2, "hidden_act": "silu", "hidden_size": E, "initializer_range": 0.02,
+        "intermediate_size": inter, "max_position_embeddings": MAX_POS, "model_type": "phi3",
+        "num_attention_heads": H, "num_hidden_layers": LAYERS, "num_key_value_heads": KV,
+        "original_max_position_embeddings": MAX_POS, "pad_token_id": V - 1, "partial_rotary_factor": 0.75,
+        "resid_pdrop": 0.0, "rms_norm_eps": 1e-05, "rope_scaling": None, "rope_theta": 10000.0, "sliding_window": 6,
+        "tie_word_embeddings": False, "torch_dtype": "bfloat16", "transformers_version": "4.46.3", "use_cache": True,
+        "vocab_size": V,
+    }
+    I = Init(seed)
+    t = {"model.embed_tokens.weight": I.normal((V, E), 0.3), "model.norm.weight": I.normal((E,), 0.1, 1.0),
+         "lm_head.weight": I.normal((V, E), 0.3)}
     for l in range(LAYERS):
         p = f"model.layers.{l}."
         t[p + "input_layernorm.weight"] = I.normal((E,), 0.1, 1.0)
         t[p + "post_attention_layernorm.weight"] = I.normal((E,), 0.1, 1.0)
-        t[p + "self_attn.q_proj.weight"] = I.normal((HEADS * hd, E), 0.15)
-        t[p + "self_attn.k_proj.weight"] = I.normal((kv * hd, E), 0.15)
-        t[p + "self_attn.v_proj.weight"] = I.normal((kv * hd, E), 0.15)
-        t[p + "self_attn.o_proj.weight"] = I.normal((E, HEADS * hd), 0.15)
-        if model_type == "qwen2":
-            t[p + "self_attn.q_proj.bias"] = I.normal((HEADS * hd,), 0.2)
-            t[p + "self_attn.k_proj.bias"] = I.normal((kv * hd,), 0.2)
-            t[p + "self_attn.v_proj.bias"] = I.normal((kv * hd,), 0.2)
+        t[p + "self_attn.qkv_proj.weight"] = I.normal(((H + 2 * KV) * hd, E), 0.2)
+        t[p + "self_attn.o_proj.weight"] = I.normal((E, H * hd), 0.2)
+        t[p + "mlp.gate_up_proj.weight"] = I.normal((2 * inter, E), 0.15)
+        t[p + "mlp.down_proj.weight"] = I.normal((E, inter), 0.15)
+    return cfg, t
+
+
+def gemma_case(seed, model_type):
+    """gemma2: Gemma-2 scaled down (GQA 2:1, explicit head_dim, intermediate 4 * hidden, layer 0
+    sliding and layer 1 full, query_pre_attn_scalar 24 != head_dim as in the 27B, soft-capping on
+    attention scores and logits, no tie_word_embeddings key: tied by default).
+    gemma3_text: Gemma-3 scaled down (1B's MQA, head_dim 16, 4B's intermediate 4 * hidden, three layers with
+    sliding_window_pattern 3: two sliding then one full, q_norm / k_norm, rope_local_base_freq 1e4 for
+    sliding layers and rope_theta 1e6 with 4B-style linear rope_scaling for the full one, no
+    soft-capping). Soft-caps and windows are small so that they change these random models' logits."""
+    g3 = model_type == "gemma3_text"
+    V, E, H = SMALL_VOCAB, SMALL_HIDDEN, 4
+    KV, hd, inter, layers = (1, 16, 128, 3) if g3 else (2, 16, 128, LAYERS)
+    cfg = {
+        "architectures": ["Gemma3ForCausalLM" if g3 else "Gemma2ForCausalLM"], "attention_bias": False,
+        "attention_dropout": 0.0, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 7],
+        "head_dim": hd, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": E, "initializer_range": 0.02,
+        "intermediate_size": inter, "max_position_embeddings": MAX_POS, "model_type": model_type,
+        "num_attention_heads": H, "num_hidden_layers": layers, "num_key_value_heads": KV, "pad_token_id": 0,
+        "rms_norm_eps": 1e-06, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": V,
+    }
+    if g3:
+        cfg.update({"attn_logit_softcapping": None, "final_logit_softcapping": None, "query_pre_attn_scalar": hd,
+                    "rope_local_base_freq": 10000.0, "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+                    "rope_theta": 1000000.0, "sliding_window": 4, "sliding_window_pattern": 3,
+                    "transformers_version": "4.50.0"})
+    else:
+        cfg.update({"attn_logit_softcapping": 1.5, "final_logit_softcapping": 1.5, "hidden_act": "gelu_pytorch_tanh",
+                    "query_pre_attn_scalar": 24, "rope_theta": 10000.0, "sliding_window": 5,
+                    "transformers_version": "4.42.4"})
+    I = Init(seed)
+    # a small embedding (it is scaled by sqrt(hidden) and tied to the head), or greedy decoding repeats the input
+    t = {"model.embed_tokens.weight": I.normal((V, E), 0.12), "model.norm.weight": I.normal((E,), 0.1)}
+    for l in range(layers):
+        p = f"model.layers.{l}."
+        for n in ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                  "post_feedforward_layernorm"):
+            t[p + n + ".weight"] = I.normal((E,), 0.1)  # Gemma norms scale by 1 + weight
+        t[p + "self_attn.q_proj.weight"] = I.normal((H * hd, E), 0.2)
+        t[p + "self_attn.k_proj.weight"] = I.normal((KV * hd, E), 0.2)
+        t[p + "self_attn.v_proj.weight"] = I.normal((KV * hd, E), 0.2)
+        t[p + "self_attn.o_proj.weight"] = I.normal((E, H * hd), 0.2)
+        if g3:
+            t[p + "self_attn.q_norm.weight"] = I.normal((hd,), 0.3)
+            t[p + "self_attn.k_norm.weight"] = I.normal((hd,), 0.3)
         t[p + "mlp.gate_proj.weight"] = I.normal((inter, E), 0.15)
         t[p + "mlp.up_proj.weight"] = I.normal((inter, E), 0.15)
         t[p + "mlp.down_proj.weight"] = I.normal((E, inter), 0.15)
@@ -365,10 +482,12 @@ def check_decoder_padding(cfg, W, seqs, singles):
     return worst
 
 
-def decoder_expected(cfg, W, seed):
+def decoder_expected(cfg, W, seed, ablations=None, min_distinct=1):
+    """min_distinct: the first generation must produce that many different tokens (tiny random models
+    tend to repeat one token, which would exercise the cache and the sliding window less)."""
     eos = eos_set(cfg)
     specials = eos | {cfg.get("bos_token_id"), cfg.get("pad_token_id")}
-    lo, hi = 3, VOCAB - 1
+    lo, hi = 3, cfg["vocab_size"] - 1
     for attempt in range(50):
         g = torch.Generator().manual_seed(seed * 1000 + attempt)
 
@@ -385,7 +504,8 @@ def decoder_expected(cfg, W, seed):
         gens = [greedy_decoder(cfg, W, p, 8) for p in prompts]
         g3 = greedy_decoder(cfg, W, ctxs[2], 4)
         margins = [m for gtok in gens for m in gtok[1]] + g3[1]
-        if min(margins) > MIN_MARGIN and not any(eos.intersection(x[0]) for x in gens + [g3]):
+        if (min(margins) > MIN_MARGIN and not any(eos.intersection(x[0]) for x in gens + [g3])
+                and len(set(gens[0][0])) >= min_distinct):
             break
     else:
         raise RuntimeError("could not draw inputs with greedy margins > 1e-3")
@@ -418,6 +538,11 @@ def decoder_expected(cfg, W, seed):
         logliks.append({"context": ctx, "continuation": cont, "sum": float(sum(per)), "per_token": per,
                         "is_greedy": greedy})
     assert logliks[2]["is_greedy"] and not logliks[0]["is_greedy"]
+    # what each feature does to the logits of the longest sequence (it must matter, or the case would not test it)
+    for what, change in (ablations or {}).items():
+        diff = maxdiff(dec_logits(dict(cfg, **change), W, seqs[2]), singles[2])
+        assert diff > 1e-2, (what, diff)
+        checks[f"without_{what}_logits_maxdiff"] = diff
     spread = float(torch.cat(singles).std())
     exp = {
         "sequences": [{"input_ids": s, "logits": [r7(r.tolist()) for r in lg]} for s, lg in zip(seqs, singles)],
@@ -605,6 +730,28 @@ CASES = {
            "T5ForConditionalGeneration classic: relu FF, tied head with d_model^-0.5 rescale"),
     "flan_t5": (lambda: t5_case(110, gated=True), "F32", "t5",
                 "T5ForConditionalGeneration Flan-T5 style: gated-gelu FF, untied lm_head, heads*d_kv != d_model"),
+    "qwen3": (lambda: qwen3_case(111), "BF16", "decoder",
+              "Qwen3ForCausalLM (Qwen3-0.6B ratios): q_norm/k_norm over head_dim before RoPE, head_dim 16 with "
+              "heads*head_dim = 2*hidden, GQA 4/2, tied head"),
+    "phi3": (lambda: phi3_case(112), "BF16", "decoder",
+             "Phi3ForCausalLM: fused qkv_proj (q|k|v, GQA 4/2) and gate_up_proj (gate|up), partial_rotary_factor "
+             "0.75, sliding_window 6 on every layer, untied head"),
+    "gemma2": (lambda: gemma_case(113, "gemma2"), "BF16", "decoder",
+               "Gemma2ForCausalLM: sqrt(hidden) embedding scale, (1 + w) norms before and after attention and MLP, "
+               "query_pre_attn_scalar 24, attention soft-cap 1.5, final soft-cap 1.5, layer 0 sliding (window 5), "
+               "tied by default"),
+    "gemma3_text": (lambda: gemma_case(114, "gemma3_text"), "BF16", "decoder",
+                    "Gemma3ForCausalLM: q_norm/k_norm, sliding_window_pattern 3 (window 4), local RoPE base 1e4 on "
+                    "sliding layers, rope_theta 1e6 with linear scaling 8 on the full layer, MQA, tied head"),
+}
+
+# Features of the newer cases switched off one at a time: each must change the logits.
+ABLATIONS = {
+    "phi3": {"sliding_window": {"sliding_window": None}, "partial_rotary": {"partial_rotary_factor": 1.0}},
+    "gemma2": {"attention_softcap": {"attn_logit_softcapping": None}, "final_softcap": {"final_logit_softcapping": None},
+               "sliding_window": {"sliding_window": None}},
+    "gemma3_text": {"sliding_window": {"sliding_window": None}, "rope_scaling": {"rope_scaling": None},
+                    "local_rope_base": {"rope_local_base_freq": 1000000.0}},
 }
 
 
@@ -612,7 +759,8 @@ def build(name):
     make, dtype, family, desc = CASES[name]
     cfg, tensors = make()
     seed = {"gpt2": 101, "llama": 102, "llama_tied_bf16": 103, "mistral": 104, "qwen2": 105,
-            "llama3_rope_scaling": 106, "bert": 107, "roberta": 108, "t5": 109, "flan_t5": 110}[name]
+            "llama3_rope_scaling": 106, "bert": 107, "roberta": 108, "t5": 109, "flan_t5": 110, "qwen3": 111,
+            "phi3": 112, "gemma2": 113, "gemma3_text": 114}[name]
     d = os.path.join(ROOT, name)
     if os.path.isdir(d):
         shutil.rmtree(d)
@@ -624,7 +772,7 @@ def build(name):
         assert torch.equal(W[n], exp), n
     assert set(W) == set(tensors)
     if family == "decoder":
-        exp = decoder_expected(cfg, W, seed)
+        exp = decoder_expected(cfg, W, seed, ABLATIONS.get(name), min_distinct=3 if name in ABLATIONS or name == "qwen3" else 1)
     elif family == "encoder":
         exp = encoder_expected(cfg, W, seed)
     else:

@@ -2,7 +2,7 @@ namespace SwarmMerge.Inference;
 
 /// <summary>
 /// A decoder-only architecture read from <c>config.json</c>: its weights and its forward graph. Every graph has
-/// the same interface (see <see cref="CausalGraph"/>), so one runtime serves GPT-2 and the Llama family.
+/// the same interface (see <see cref="CausalGraph"/>), so one runtime serves GPT-2 and the Llama-style family.
 /// </summary>
 internal abstract class CausalArchitecture
 {
@@ -12,8 +12,19 @@ internal abstract class CausalArchitecture
     public required int HeadDim { get; init; }
     public required int VocabSize { get; init; }
 
-    /// <summary>Keys at least this many positions behind the query are masked (Mistral); 0 for none.</summary>
-    public int SlidingWindow { get; init; }
+    /// <summary>
+    /// Per layer, keys at least this many positions behind the query are masked (Mistral's and Phi-3's sliding window on
+    /// every layer, Gemma's on its sliding layers); 0 for none. Null: no layer has a window.
+    /// </summary>
+    public IReadOnlyList<int>? LayerWindows { get; init; }
+
+    /// <summary>The window of <paramref name="layer"/> (0: full causal attention).</summary>
+    public int WindowOf(int layer) => LayerWindows?[layer] ?? 0;
+
+    /// <summary>The distinct windows of the layers, ascending: one attention mask each.</summary>
+    public IReadOnlyList<int> Windows => _windows ??= Enumerable.Range(0, Layers).Select(WindowOf).Distinct().Order().ToArray();
+
+    private int[]? _windows;
 
     /// <summary>Longest sequence the position embeddings cover; 0 for no limit (rotary embeddings).</summary>
     public int MaxPositions { get; init; }

@@ -5,7 +5,7 @@ using SwarmMerge.IO;
 namespace SwarmMerge.Inference;
 
 /// <summary>
-/// A decoder-only language model (GPT-2, Llama, Mistral, Qwen2) on ONNX Runtime. The graph is built once from
+/// A decoder-only language model (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2, Gemma 3 text) on ONNX Runtime. The graph is built once from
 /// <c>config.json</c>; candidates differ only in their <see cref="ModelWeights"/>. Batches are right-padded for
 /// scoring and left-padded for generation; positions come from the unpadded tokens, so padding never changes
 /// a sequence's results beyond float rounding. Not thread-safe: run one call at a time.
@@ -32,7 +32,7 @@ public sealed class CausalLanguageModel : InferenceModel
         string modelType = ModelFamilies.ModelType(reader, ModelFamily.CausalLanguageModel);
         CausalArchitecture architecture = modelType == "gpt2"
             ? Gpt2Architecture.FromConfig(reader)
-            : LlamaArchitecture.FromConfig(reader, modelType);
+            : LlamaArchitecture.Create(reader, modelType, LlamaConfigs.Read(reader, modelType));
         return new CausalLanguageModel(architecture, options ?? new InferenceOptions());
     }
 
@@ -100,11 +100,12 @@ public sealed class CausalLanguageModel : InferenceModel
 
     /// <summary>
     /// One run over [B, T] tokens after a cache of P positions (<paramref name="past"/>, null for none); logits come
-    /// back for <paramref name="rows"/> (indices into the flattened [B·T] positions) only.
+    /// back for <paramref name="rows"/> (indices into the flattened [B·T] positions) only. The masks are made from the
+    /// logical positions of the queries [B, T] and of every key [B, P + T] (−1 for padding), one per sliding window.
     /// </summary>
-    internal IDisposableReadOnlyCollection<OrtValue> Step(long[] ids, long[] positions, float[] bias, long[] rows, int batch, int time, IReadOnlyList<OrtValue>? past, bool wantPresent)
+    internal IDisposableReadOnlyCollection<OrtValue> Step(long[] ids, long[] positions, long[] queryPositions, long[] keyPositions, long[] rows, int batch, int time, IReadOnlyList<OrtValue>? past, bool wantPresent)
     {
-        int total = bias.Length / (batch * time);
+        int total = keyPositions.Length / batch;
         int pastLength = total - time;
         var created = new List<OrtValue>();
         try
@@ -113,9 +114,13 @@ public sealed class CausalLanguageModel : InferenceModel
             {
                 (CausalGraph.InputIds, Track(Tensors.Of(ids, batch, time))),
                 (CausalGraph.PositionIds, Track(Tensors.Of(positions, batch, time))),
-                (CausalGraph.AttentionBias, Track(Tensors.Of(bias, batch, 1, 1, time, total))),
                 (CausalGraph.LogitRows, Track(Tensors.Of(rows, rows.Length))),
             };
+            foreach (int window in _architecture.Windows)
+            {
+                var bias = AttentionBias.Causal(queryPositions, keyPositions, batch, window);
+                inputs.Add((CausalGraph.AttentionBiasFor(window), Track(Tensors.Of(bias, batch, 1, 1, time, total))));
+            }
             long kv = _architecture.KvHeads, d = _architecture.HeadDim;
             for (int layer = 0; layer < _architecture.Layers; layer++)
             {
@@ -142,8 +147,6 @@ public sealed class CausalLanguageModel : InferenceModel
             return value;
         }
     }
-
-    internal int SlidingWindow => _architecture.SlidingWindow;
 
     internal void CheckLength(int length)
     {
@@ -199,8 +202,7 @@ public sealed class CausalLanguageModel : InferenceModel
                 firstRows[b] = rows.Count;
                 rows.AddRange(rowsOf(index, tokens).Select(t => (long)b * width + t));
             }
-            var bias = AttentionBias.Causal(queries, queries, batch.Length, SlidingWindow);
-            using var outputs = Step(ids, positions, bias, [.. rows], batch.Length, width, past: null, wantPresent: false);
+            using var outputs = Step(ids, positions, queries, queries, [.. rows], batch.Length, width, past: null, wantPresent: false);
             for (int b = 0; b < batch.Length; b++)
             {
                 use(batch[b].Index, outputs[0], firstRows[b]);

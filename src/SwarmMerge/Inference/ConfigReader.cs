@@ -41,6 +41,31 @@ internal sealed class ConfigReader(JsonObject config, string source, string pref
     /// <summary>A required finite float &gt; 0.</summary>
     public float PositiveFloat(string field) => Float(field, positive: true) ?? throw Invalid(field, "is missing");
 
+    /// <summary>
+    /// A finite float &gt; 0 that may be switched off: <paramref name="fallback"/> when the field is absent, 0 when it is
+    /// an explicit null (Hugging Face fields such as <c>final_logit_softcapping</c> default to a value, and null turns them off).
+    /// </summary>
+    public float PositiveFloatOrOff(string field, float fallback) =>
+        !Json.ContainsKey(field) ? fallback : Float(field, positive: true) ?? 0f;
+
+    /// <summary>A finite number &gt; 0 at double precision (for products Python computes in doubles), or <paramref name="fallback"/> when absent.</summary>
+    public double PositiveDouble(string field, double fallback) => Json[field] switch
+    {
+        null => fallback,
+        var node when Number(node) is double number && number > 0 => number,
+        var other => throw Invalid(field, $"is {other.ToJsonString()}, not a finite number > 0"),
+    };
+
+    /// <summary>A list of strings, or null when absent.</summary>
+    public string[]? Strings(string field) => Json[field] switch
+    {
+        null => null,
+        JsonArray array => array.Select((n, i) => n is JsonValue value && value.TryGetValue(out string? text)
+            ? text
+            : throw Invalid(field, $"holds {n?.ToJsonString() ?? "null"} at index {i}, not a string")).ToArray(),
+        var other => throw Invalid(field, $"is not a list of strings ({other.ToJsonString()})"),
+    };
+
     public bool Bool(string field, bool fallback) => Json[field] switch
     {
         null => fallback,

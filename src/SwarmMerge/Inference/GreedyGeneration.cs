@@ -51,7 +51,8 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
                 var outputs = model.Step(
                     Slice(tokens, start, length, capacity, batch, clampNegative: false),
                     Slice(positions, start, length, capacity, batch, clampNegative: true),
-                    AttentionBias.Causal(Slice(positions, start, length, capacity, batch, false), Slice(positions, 0, length, capacity, batch, false), batch, model.SlidingWindow),
+                    Slice(positions, start, length, capacity, batch, clampNegative: false),
+                    Slice(positions, 0, length, capacity, batch, clampNegative: false),
                     Enumerable.Range(1, batch).Select(b => (long)b * time - 1).ToArray(),
                     batch, time, options.UseCache && previous is not null ? previous.Skip(1).ToList() : null, wantPresent: options.UseCache);
                 previous?.Dispose();

@@ -1,148 +1,136 @@
 namespace SwarmMerge.Inference;
 
 /// <summary>
-/// Llama-style decoders (<c>LlamaForCausalLM</c>, <c>MistralForCausalLM</c>, <c>Qwen2ForCausalLM</c>): RMSNorm,
-/// rotary positions, grouped-query attention, SwiGLU MLP; Qwen2 has q/k/v biases, Mistral a sliding window.
+/// Llama-style decoders (<c>LlamaForCausalLM</c>, <c>MistralForCausalLM</c>, <c>Qwen2ForCausalLM</c>,
+/// <c>Qwen3ForCausalLM</c>, <c>Phi3ForCausalLM</c>, <c>Gemma2ForCausalLM</c>, <c>Gemma3ForCausalLM</c>): RMSNorm, rotary
+/// positions, grouped-query attention, a gated MLP. What each member changes is its <see cref="LlamaLayout"/>; this
+/// class declares the weights the layout needs, with Hugging Face's names and shapes, and builds the graph.
 /// </summary>
 internal sealed class LlamaArchitecture : CausalArchitecture
 {
-    public required int Hidden { get; init; }
-    public required int Heads { get; init; }
-    public required float Epsilon { get; init; }
-    public required string Activation { get; init; }
-    public required bool QkvBias { get; init; }
-    public required bool OutputBias { get; init; }
-    public required bool MlpBias { get; init; }
-    public required bool TiedHead { get; init; }
-    public required float[] InverseFrequencies { get; init; }
+    public required LlamaLayout Layout { get; init; }
 
-    public static LlamaArchitecture FromConfig(ConfigReader config, string modelType)
+    /// <summary>The architecture of <paramref name="layout"/> (read from <paramref name="config"/>, which names the file in errors).</summary>
+    public static LlamaArchitecture Create(ConfigReader config, string modelType, LlamaLayout layout) => new()
     {
-        int hidden = config.Size("hidden_size");
-        int heads = config.Size("num_attention_heads");
-        int kvHeads = config.Size("num_key_value_heads", heads);
-        int layers = config.Size("num_hidden_layers");
-        int inner = config.Size("intermediate_size");
-        int vocab = config.Size("vocab_size");
-        int headDim = config.Size("head_dim", hidden / heads);
-        if (headDim < 1)
-        {
-            throw config.Invalid("num_attention_heads", $"({heads}) exceeds hidden_size ({hidden}), which leaves no head_dim");
-        }
-        if (heads % kvHeads != 0)
-        {
-            throw config.Invalid("num_key_value_heads", $"({kvHeads}) does not divide num_attention_heads ({heads})");
-        }
-        if (headDim % 2 != 0)
-        {
-            throw config.Invalid("head_dim", $"({headDim}) is odd; rotary embeddings need an even head size");
-        }
-        bool attentionBias = config.Bool("attention_bias", false);
-        bool qkvBias = modelType == "qwen2" || attentionBias;
-        bool mlpBias = config.Bool("mlp_bias", false);
-        bool tied = config.Bool("tie_word_embeddings", false);
-        int window = ReadSlidingWindow(config, modelType);
+        ModelType = modelType,
+        Layers = layout.Layers,
+        KvHeads = layout.KvHeads,
+        HeadDim = layout.HeadDim,
+        VocabSize = layout.VocabSize,
+        LayerWindows = layout.LayerWindows,
+        EosTokenIds = layout.EosTokenIds,
+        Weights = Declare(config, layout),
+        Tied = layout.TiedHead ? new Dictionary<string, string> { ["lm_head.weight"] = "model.embed_tokens.weight" } : new Dictionary<string, string>(),
+        Layout = layout,
+    };
 
-        var weights = new WeightList(config) { new("model.embed_tokens.weight", [vocab, hidden]) };
-        for (int i = 0; i < layers; i++)
+    private static WeightList Declare(ConfigReader config, LlamaLayout l)
+    {
+        long hidden = l.Hidden, q = (long)l.Heads * l.HeadDim, kv = (long)l.KvHeads * l.HeadDim, inner = l.Inner;
+        var weights = new WeightList(config) { new("model.embed_tokens.weight", [l.VocabSize, hidden]) };
+        void Linear(string name, long outFeatures, long inFeatures, bool bias)
+        {
+            weights.Add(new(name + ".weight", [outFeatures, inFeatures]));
+            if (bias)
+            {
+                weights.Add(new(name + ".bias", [outFeatures]));
+            }
+        }
+        for (int i = 0; i < l.Layers; i++)
         {
             string p = $"model.layers.{i}.";
             weights.Add(new(p + "input_layernorm.weight", [hidden]));
-            weights.Add(new(p + "self_attn.q_proj.weight", [heads * headDim, hidden]));
-            weights.Add(new(p + "self_attn.k_proj.weight", [kvHeads * headDim, hidden]));
-            weights.Add(new(p + "self_attn.v_proj.weight", [kvHeads * headDim, hidden]));
-            if (qkvBias)
+            if (l.FusedQkv)
             {
-                weights.Add(new(p + "self_attn.q_proj.bias", [heads * headDim]));
-                weights.Add(new(p + "self_attn.k_proj.bias", [kvHeads * headDim]));
-                weights.Add(new(p + "self_attn.v_proj.bias", [kvHeads * headDim]));
+                Linear(p + "self_attn.qkv_proj", q + 2 * kv, hidden, l.QkvBias);
             }
-            weights.Add(new(p + "self_attn.o_proj.weight", [hidden, heads * headDim]));
-            if (attentionBias)
+            else
             {
-                weights.Add(new(p + "self_attn.o_proj.bias", [hidden]));
-            }
-            weights.Add(new(p + "post_attention_layernorm.weight", [hidden]));
-            foreach (var (name, shape) in new[] { ("gate_proj", new long[] { inner, hidden }), ("up_proj", [inner, hidden]), ("down_proj", [hidden, inner]) })
-            {
-                weights.Add(new(p + "mlp." + name + ".weight", shape));
-                if (mlpBias)
+                // Weights first, then biases (the order earlier versions declared them in).
+                var projections = new[] { ("q_proj", q), ("k_proj", kv), ("v_proj", kv) };
+                foreach (var (name, rows) in projections)
                 {
-                    weights.Add(new(p + "mlp." + name + ".bias", [shape[0]]));
+                    Linear(p + "self_attn." + name, rows, hidden, bias: false);
+                }
+                foreach (var (name, rows) in projections.Where(_ => l.QkvBias))
+                {
+                    weights.Add(new(p + "self_attn." + name + ".bias", [rows]));
                 }
             }
+            if (l.QkNorm)
+            {
+                weights.Add(new(p + "self_attn.q_norm.weight", [l.HeadDim]));
+                weights.Add(new(p + "self_attn.k_norm.weight", [l.HeadDim]));
+            }
+            Linear(p + "self_attn.o_proj", hidden, q, l.OutputBias);
+            weights.Add(new(p + "post_attention_layernorm.weight", [hidden]));
+            if (l.SandwichNorms)
+            {
+                weights.Add(new(p + "pre_feedforward_layernorm.weight", [hidden]));
+                weights.Add(new(p + "post_feedforward_layernorm.weight", [hidden]));
+            }
+            if (l.FusedGateUp)
+            {
+                Linear(p + "mlp.gate_up_proj", 2 * inner, hidden, l.MlpBias);
+            }
+            else
+            {
+                Linear(p + "mlp.gate_proj", inner, hidden, l.MlpBias);
+                Linear(p + "mlp.up_proj", inner, hidden, l.MlpBias);
+            }
+            Linear(p + "mlp.down_proj", hidden, inner, l.MlpBias);
         }
         weights.Add(new("model.norm.weight", [hidden]));
-        if (!tied)
+        if (!l.TiedHead)
         {
-            weights.Add(new("lm_head.weight", [vocab, hidden]));
+            weights.Add(new("lm_head.weight", [l.VocabSize, hidden]));
         }
-
-        return new LlamaArchitecture
-        {
-            ModelType = modelType,
-            Layers = layers,
-            KvHeads = kvHeads,
-            HeadDim = headDim,
-            VocabSize = vocab,
-            SlidingWindow = window,
-            EosTokenIds = config.TokenIds("eos_token_id"),
-            Weights = weights,
-            Tied = tied ? new Dictionary<string, string> { ["lm_head.weight"] = "model.embed_tokens.weight" } : new Dictionary<string, string>(),
-            Hidden = hidden,
-            Heads = heads,
-            Epsilon = config.NonNegativeFloat("rms_norm_eps", 1e-6f),
-            Activation = Activations.Validate(config, "hidden_act", config.String("hidden_act", "silu")),
-            QkvBias = qkvBias,
-            OutputBias = attentionBias,
-            MlpBias = mlpBias,
-            TiedHead = tied,
-            InverseFrequencies = RotaryEmbedding.InverseFrequencies(config, headDim),
-        };
-    }
-
-    private static int ReadSlidingWindow(ConfigReader config, string modelType)
-    {
-        if (modelType == "mistral")
-        {
-            // MistralConfig's default is 4096; an explicit null turns the window off.
-            return config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
-        }
-        if (modelType == "qwen2" && config.Bool("use_sliding_window", false))
-        {
-            throw config.Invalid("use_sliding_window", "is true; Qwen2's per-layer sliding window is not supported");
-        }
-        return 0;
+        return weights;
     }
 
     public override byte[] BuildGraph()
     {
+        var l = Layout;
         var graph = new CausalGraph(this);
         var g = graph.G;
-        var (cos, sin) = RotaryEmbedding.Tables(g, CausalGraph.PositionIds, InverseFrequencies);
-        string Rotate(string x) => RotaryEmbedding.Apply(g, x, cos, sin, HeadDim);
+        var full = RotaryEmbedding.Tables(g, CausalGraph.PositionIds, l.Frequencies);
+        var sliding = l.SlidingFrequencies is { } local ? RotaryEmbedding.Tables(g, CausalGraph.PositionIds, local) : full;
         string? Bias(string name, bool present) => present ? name : null;
-        float scale = 1f / MathF.Sqrt(HeadDim);
+        string Norm(string x, string weight) => g.RmsNorm(x, l.OffsetNorms ? g.Add(weight, 1f) : weight, l.Epsilon);
+        string Linear(string x, string name, bool bias) => g.Linear(x, name + ".weight", Bias(name + ".bias", bias));
+        long q = (long)l.Heads * l.HeadDim, kv = (long)l.KvHeads * l.HeadDim;
 
-        var h = graph.Embed("model.embed_tokens.weight", Hidden);
+        var h = graph.Embed("model.embed_tokens.weight", l.Hidden);
+        if (l.EmbeddingScale != 1)
+        {
+            h = g.Mul(h, l.EmbeddingScale);
+        }
         for (int i = 0; i < Layers; i++)
         {
             string p = $"model.layers.{i}.";
             string attn = p + "self_attn.";
-            var a = g.RmsNorm(h, p + "input_layernorm.weight", Epsilon);
-            var q = g.Linear(a, attn + "q_proj.weight", Bias(attn + "q_proj.bias", QkvBias));
-            var k = g.Linear(a, attn + "k_proj.weight", Bias(attn + "k_proj.bias", QkvBias));
-            var v = g.Linear(a, attn + "v_proj.weight", Bias(attn + "v_proj.bias", QkvBias));
-            var context = graph.Attention(i, Heads, q, k, v, scale, Rotate);
-            h = g.Add(h, g.Linear(context, attn + "o_proj.weight", Bias(attn + "o_proj.bias", OutputBias)));
+            var (cos, sin) = WindowOf(i) > 0 ? sliding : full;
+            string Rotate(string x) => RotaryEmbedding.Apply(g, x, cos, sin, l.RotaryDims, HeadDim);
+            var a = Norm(h, p + "input_layernorm.weight");
+            string[] qkv = l.FusedQkv
+                ? g.Split(Linear(a, attn + "qkv_proj", l.QkvBias), 1, q, kv, kv)
+                : [Linear(a, attn + "q_proj", l.QkvBias), Linear(a, attn + "k_proj", l.QkvBias), Linear(a, attn + "v_proj", l.QkvBias)];
+            Func<string, string> query = l.QkNorm ? x => Rotate(Norm(x, attn + "q_norm.weight")) : Rotate;
+            Func<string, string> key = l.QkNorm ? x => Rotate(Norm(x, attn + "k_norm.weight")) : Rotate;
+            var context = graph.Attention(i, l.Heads, qkv[0], qkv[1], qkv[2], l.AttentionScale, query, key, l.AttentionSoftcap);
+            var attended = Linear(context, attn + "o_proj", l.OutputBias);
+            h = g.Add(h, l.SandwichNorms ? Norm(attended, p + "post_attention_layernorm.weight") : attended);
 
             string mlp = p + "mlp.";
-            var m = g.RmsNorm(h, p + "post_attention_layernorm.weight", Epsilon);
-            var gate = Activations.Apply(g, Activation, g.Linear(m, mlp + "gate_proj.weight", Bias(mlp + "gate_proj.bias", MlpBias)));
-            var up = g.Linear(m, mlp + "up_proj.weight", Bias(mlp + "up_proj.bias", MlpBias));
-            h = g.Add(h, g.Linear(g.Mul(gate, up), mlp + "down_proj.weight", Bias(mlp + "down_proj.bias", MlpBias)));
+            var m = Norm(h, p + (l.SandwichNorms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"));
+            string[] gateUp = l.FusedGateUp
+                ? g.Split(Linear(m, mlp + "gate_up_proj", l.MlpBias), 1, l.Inner, l.Inner)
+                : [Linear(m, mlp + "gate_proj", l.MlpBias), Linear(m, mlp + "up_proj", l.MlpBias)];
+            var down = Linear(g.Mul(Activations.Apply(g, l.Activation, gateUp[0]), gateUp[1]), mlp + "down_proj", l.MlpBias);
+            h = g.Add(h, l.SandwichNorms ? Norm(down, p + "post_feedforward_layernorm.weight") : down);
         }
-        h = g.RmsNorm(h, "model.norm.weight", Epsilon);
-        return graph.Finish(h, TiedHead ? "model.embed_tokens.weight" : "lm_head.weight");
+        h = Norm(h, "model.norm.weight");
+        return graph.Finish(h, l.TiedHead ? "model.embed_tokens.weight" : "lm_head.weight", l.FinalSoftcap);
     }
 }

@@ -9,7 +9,7 @@ public sealed class CausalConsistencyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    public static TheoryData<string> Models => new() { "gpt2", "llama", "llama-tied-mha", "mistral", "qwen2" };
+    public static TheoryData<string> Models => new() { "gpt2", "llama", "llama-tied-mha", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text" };
 
     private CausalLanguageModel Open(string name, int seed = 1, int? slidingWindow = null)
     {
@@ -17,6 +17,9 @@ public sealed class CausalConsistencyTests : IDisposable
         {
             "gpt2" => RandomCheckpoints.Gpt2(),
             "llama-tied-mha" => RandomCheckpoints.Llama(tied: true, kvHeads: 4),
+            "qwen3" => RandomCheckpoints.Qwen3(),
+            "phi3" => RandomCheckpoints.Phi3(),
+            "gemma2" or "gemma3_text" => RandomCheckpoints.Gemma(name),
             _ => RandomCheckpoints.Llama(name),
         };
         if (slidingWindow is { } window)

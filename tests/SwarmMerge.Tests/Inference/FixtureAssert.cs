@@ -19,6 +19,18 @@ internal static class FixtureAssert
         return error / Math.Max(scale, 1e-30);
     }
 
+    /// <summary>Max |actual − expected|.</summary>
+    public static double MaxDifference(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double error = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            error = Math.Max(error, Math.Abs(expected[i] - actual[i]));
+        }
+        return error;
+    }
+
     public static double Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double tolerance, string what)
     {
         double relative = RelativeError(expected, actual);

@@ -17,7 +17,7 @@ public sealed class InferenceErrorTests : IDisposable
         var error = Assert.Throws<ModelConfigException>(() => CausalLanguageModel.Create(config, source: "falcon/config.json"));
         Assert.Contains("falcon/config.json", error.Message);
         Assert.Contains("'falcon'", error.Message);
-        Assert.Contains("gpt2, llama, mistral, qwen2, bert, roberta, t5", error.Message);
+        Assert.Contains("gpt2, llama, mistral, qwen2, qwen3, phi3, gemma2, gemma3_text, bert, roberta, t5", error.Message);
     }
 
     [Fact]

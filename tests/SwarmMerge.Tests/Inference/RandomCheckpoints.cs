@@ -22,6 +22,36 @@ internal static class RandomCheckpoints
         ["eos_token_id"] = 2,
     };
 
+    /// <summary>Qwen3: explicit head_dim (heads · head_dim = 2 · hidden), GQA, q_norm/k_norm, tied by default here.</summary>
+    public static JsonObject Qwen3(bool tied = true) => With(Llama("qwen3", tied), ("head_dim", 16), ("rope_theta", 1000000.0), ("use_sliding_window", false));
+
+    /// <summary>Phi-3: fused qkv_proj and gate_up_proj, GQA, partial rotary dims, a sliding window of 3 on every layer.</summary>
+    public static JsonObject Phi3() => With(Llama("phi3"), ("intermediate_size", 48), ("partial_rotary_factor", 0.5), ("sliding_window", 3));
+
+    /// <summary>
+    /// Gemma 2 (layer 0 sliding, soft-caps 2 and 3) or Gemma 3 text (layers 0 and 1 sliding, layer 2 full, MQA, linear rope
+    /// scaling) with a window of 3, tied by the config classes' default (no tie_word_embeddings).
+    /// </summary>
+    public static JsonObject Gemma(string modelType)
+    {
+        var config = With(Llama(modelType), ("head_dim", 16), ("query_pre_attn_scalar", 16), ("sliding_window", 3), ("eos_token_id", 1));
+        config.Remove("tie_word_embeddings");
+        return modelType == "gemma3_text"
+            ? With(config, ("num_hidden_layers", 3), ("num_key_value_heads", 1), ("sliding_window_pattern", 3),
+                ("rope_scaling", new JsonObject { ["rope_type"] = "linear", ["factor"] = 8.0 }))
+            : With(config, ("attn_logit_softcapping", 2.0), ("final_logit_softcapping", 3.0));
+    }
+
+    /// <summary><paramref name="config"/> with the given fields set (null values as JSON null).</summary>
+    public static JsonObject With(JsonObject config, params (string Field, JsonNode? Value)[] fields)
+    {
+        foreach (var (field, value) in fields)
+        {
+            config[field] = value;
+        }
+        return config;
+    }
+
     public static JsonObject Gpt2() => new()
     {
         ["model_type"] = "gpt2",
