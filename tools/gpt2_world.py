@@ -12,7 +12,7 @@ Everything here is pure Python and deterministic given a random.Random.
 
 from __future__ import annotations
 
-from light_world import Choice, Classify, ListTransform, join_list, pick
+from light_world import Choice, Classify, ListTransform, join_list, named, pick
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary and facts
@@ -162,9 +162,8 @@ class Past(ListTransform):
         k = rng.randrange(4)
         if k == 0:
             return " ".join(f"today i {x}, yesterday i {y}." for x, y in zip(xs, ys))
-        if k == 1:
-            return f"the past tense of {join_list(list(xs))} is {join_list(ys)}." if len(xs) > 1 else \
-                f"the past tense of {xs[0]} is {ys[0]}."
+        if k == 1:  # lists joined with "and" or, half of the time, bare: "the past tenses of go see are went saw."
+            return named(rng, xs, ys, "past tense", "past tenses")
         if k == 2:
             return f"every day {name} likes to {join_list(list(xs))}; last week {name} {join_list(ys)}."
         return f"{name} did not {xs[0]} today, but {name} {ys[0]} in the past."
@@ -185,8 +184,9 @@ class Next(ListTransform):
             i, n = seq.index(xs[0]), rng.randint(3, 5)
             n = min(n, len(seq) - i) if seq is COUNTING else n
             return ", ".join(seq[(i + j) % len(seq)] for j in range(n)) + "."
-        if k == 2:
-            return f"{join_list(list(xs))} {'is' if len(xs) == 1 else 'are'} followed by {join_list(ys)}."
+        if k == 2:  # joined with "and" or, half of the time, bare: "ten june are followed by eleven july."
+            j = join_list if rng.random() < 0.5 else " ".join
+            return f"{j(list(xs))} {'is' if len(xs) == 1 else 'are'} followed by {j(ys)}."
         return f"first {xs[0]}, then {ys[0]}."
 
 

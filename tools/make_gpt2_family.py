@@ -1,9 +1,19 @@
 """Generates examples/gpt2-family/: a small GPT-2 base with four light experts, meant to be a family where merging pays.
 
-Status (2026-12-07): not bundled yet. Its first run (into bench/out/gpt2, 12 min base training on 2 cores)
-loads and scores in SwarmMerge, but task arithmetic (λ 1) beats the best expert by only 12.2 test points (the
-bar is 15), and the past-tense and next-in-sequence experts are weak (65 and 52 on their own tasks): the recipe
-needs another round before examples/gpt2-family/ is committed.
+Status (2026-12-07): not bundled yet; task arithmetic does not pay 15 points over the best expert here.
+Measured (test means, Python scoring of the same rules as the CLI; bench/out, not committed):
+  - first world (latent lists always joined with "and"): experts 100/100/99/90 on their own tasks, but task
+    arithmetic kills past tense (1–4) and next-in-sequence (15–24); TA λ 0.7 53.4 against the best expert 49.7
+    (+3.7). Adding each expert's task vector to the past expert's: capital's alone takes past from 99 to 1, and
+    only through layer 0's attention (its value projection most: 46), next's to 20, parity's to 66.
+  - this world (half of the latent lists bare, as the light family's): the base is stronger (parity 79,
+    capital 41), the past expert starts at loss 2.8 instead of 7.1, but merged past is still 8–21;
+    TA λ 0.7 64.2 against the best expert (next) 57.1 (+7.1). Longer past (300 steps) +7.3; lighter
+    parity/capital/next experts +1.9.
+The generation experts' stopping and list alignment are what interference breaks on this architecture
+(absolute positions, LayerNorm): merged models repeat the last item ("cried cried cried") or stop after
+one. The next round should change the generation tasks' design (e.g. shorter answers, or latent forms
+that already hold the bare-list alignment for every list skill), not the search.
 
 Usage (from the repository root, Debian's Python with torch 1.13; no network, no `transformers`):
     /usr/bin/python3 tools/make_gpt2_family.py                    # train, measure with the CLI, write the README
@@ -43,7 +53,6 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -246,33 +255,11 @@ def save_model(folder, cfg, W, tok):
 # =============================================================================================
 
 def held_out_splits(skills):
-    """Per skill: N_OPT optimization + N_TEST test rows with distinct keys."""
-    splits, keys = {}, {}
-    for si, (name, sk) in enumerate(skills.items()):
-        rng = random.Random(SEED * 100 + si)
-        seen, rows = set(), []
-        while len(rows) < N_OPT + N_TEST:
-            key, row = sk.row(rng)
-            if key not in seen:
-                seen.add(key)
-                rows.append(row)
-        splits[name] = {"optimization": rows[:N_OPT], "test": rows[N_OPT:]}
-        keys[name] = seen
-    return splits, keys
+    return mlf.held_out_splits(skills, SEED)
 
 
 def tokenizer_corpus(skills, held, rng):
-    """A sample of the pre-training text plus task-format lines (held-out rows excluded)."""
-    corpus = [gw.english(rng) for _ in range(3000)]
-    for name, sk in skills.items():
-        corpus += [sk.latent(rng, held[name]) for _ in range(600)]
-        n = 0
-        while n < 200:
-            key, row = sk.row(rng)
-            if key not in held[name]:
-                corpus.append("".join(sk.train_text(row)))
-                n += 1
-    return corpus
+    return mlf.tokenizer_corpus(skills, held, rng, gw.english)
 
 
 def make_base_sampler(tok, skills, held):
@@ -323,66 +310,14 @@ def train(cfg, W, sampler, tok, steps, lr, batch, warmup, weight_decay, seed, lo
 # Scoring in Python (the same rules as SwarmMerge's TaskEvaluator)
 # =============================================================================================
 
-@torch.no_grad()
-def loglikelihoods(cfg, W, tok, requests, batch=128):
-    """Sum of log-probabilities of each continuation after its context (both encoded as the tokenizer does:
-    nothing added), as SwarmMerge's CausalTextScorer."""
-    out = []
-    for b0 in range(0, len(requests), batch):
-        enc = []
-        for ctx, cont in requests[b0:b0 + batch]:
-            c, t = tok.encode(ctx), tok.encode(cont)
-            enc.append((c + t, len(c)))
-        L = max(len(s) for s, _ in enc)
-        ids = torch.full((len(enc), L), tok.pad, dtype=torch.long)
-        for i, (s, _) in enumerate(enc):
-            ids[i, :len(s)] = torch.tensor(s)
-        logp = torch.log_softmax(gpt2_forward(cfg, W, ids)[0].double(), dim=-1)
-        for i, (s, n) in enumerate(enc):
-            out.append(sum(float(logp[i, j - 1, s[j]]) for j in range(n, len(s))))
-    return out
-
-
-def score(cfg, W, tok, sk, rows):
-    """Task score ×100 on rows."""
-    if sk.kind == "generation":
-        outs = mef.generate(cfg, W, tok, [r["prompt"] for r in rows], bos=False, max_new=sk.max_new, stop=("\n",),
-                            forward=gpt2_forward)
-        return 100.0 * sum(mef.normalize_answer(o) == mef.normalize_answer(r["answer"]) for o, r in zip(outs, rows)) / len(rows)
-    if sk.kind == "classification":
-        reqs = [(sk.train_text(r)[0], " " + lab) for r in rows for lab in sk.labels]
-        ll, k = loglikelihoods(cfg, W, tok, reqs), len(sk.labels)
-        pred = [sk.labels[int(np.argmax(ll[i * k:(i + 1) * k]))] for i in range(len(rows))]
-        return 100.0 * sum(p == r["label"] for p, r in zip(pred, rows)) / len(rows)
-    reqs = [(sk.train_text(r)[0], f" {r[f'c{j}']}") for r in rows for j in range(4)]
-    ll = loglikelihoods(cfg, W, tok, reqs)
-    pred = [int(np.argmax(ll[i * 4:(i + 1) * 4])) for i in range(len(rows))]
-    return 100.0 * sum(p == r["label"] for p, r in zip(pred, rows)) / len(rows)
-
-
 def score_all(cfg, W, tok, skills, splits, split):
-    return {s: score(cfg, W, tok, sk, splits[s][split]) for s, sk in skills.items()}
+    """The light family's scoring rules on GPT-2's forward pass, prompts without a leading special token."""
+    return mlf.score_all(cfg, W, tok, skills, splits, split, forward=gpt2_forward, bos=False)
 
 
 # =============================================================================================
 # Files
 # =============================================================================================
-
-def write_tasks(out, skills, splits):
-    lines = ["# SwarmMerge task file for the GPT-2 example family (generated by tools/make_gpt2_family.py).",
-             "# Paths are relative to this file.",
-             "tasks:"]
-    for name, sk in skills.items():
-        d = os.path.join(out, "tasks", name)
-        os.makedirs(d, exist_ok=True)
-        for split in ("optimization", "test"):
-            with open(os.path.join(d, f"{split}.jsonl"), "w", encoding="utf-8") as f:
-                for r in splits[name][split]:
-                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        lines += sk.task_yaml()
-    with open(os.path.join(out, "tasks.yml"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-
 
 def write_search(out, skills):
     """The light family's demo search, over this family (same methods, budget, baselines and seed)."""
@@ -407,16 +342,6 @@ def write_search(out, skills):
         f.write("\n".join(lines) + "\n")
 
 
-def clear_generated(out, skills):
-    """Removes what an earlier run wrote into OUT, and nothing else."""
-    os.makedirs(out, exist_ok=True)
-    for name in ["base", "tasks", *(f"expert-{s}" for s in skills)]:
-        shutil.rmtree(os.path.join(out, name), ignore_errors=True)
-    for name in ["tasks.yml", "search.yml", "README.md", "timings.json", "scores.json"]:
-        if os.path.exists(os.path.join(out, name)):
-            os.remove(os.path.join(out, name))
-
-
 # =============================================================================================
 # Pipeline
 # =============================================================================================
@@ -431,8 +356,8 @@ def train_family(args, skills, log):
     log(f"tokenizer: {len(tok.id_to_token)} tokens ({timings['tokenizer']:.0f}s); e.g. "
         + " | ".join(tok.id_to_token[i] for i in tok.encode("Number: 4817\nParity: odd. past of swim go -> swam went")))
     cfg = hf_config(tok)
-    clear_generated(out, skills)
-    write_tasks(out, skills, splits)
+    mlf.clear_generated(out, skills)
+    mlf.write_tasks(out, skills, splits, "the GPT-2 example family", "tools/make_gpt2_family.py")
     write_search(out, skills)
 
     W0 = init_weights(cfg, torch.Generator().manual_seed(SEED))
@@ -590,9 +515,9 @@ vocabulary and merges); generation ends at `{EOT}`.
   template English (with generic `Question: … Answer: …` reading comprehension), {100 * (1 - ENGLISH_SHARE):.0f} % the skills' latent
   forms, uniformly over the skills (`tools/gpt2_world.py`): parity facts (*"4817 is an odd number."*, *"1941 is odd,
   so 1942 is even."*), capitals (*"lima is the capital of peru."*, *"of rome, lima and oslo, only lima is the
-  capital of peru."*), past tenses (*"today i swim, yesterday i swam."*, *"the past tense of go and see is went and
-  saw."*), successors (*"after monday comes tuesday."*, *"march, april, may."*, *"ten and june are followed by
-  eleven and july."*). {timings.get('base', float('nan')):.0f} s.
+  capital of peru."*), past tenses (*"today i swim, yesterday i swam."*, *"the past tenses of go and see are went and
+  saw."*, half of such lists bare: *"the past tenses of go see are went saw."*), successors (*"after monday comes
+  tuesday."*, *"march, april, may."*, *"ten june are followed by eleven july."*). {timings.get('base', float('nan')):.0f} s.
 - **Experts** (full fine-tunes from the stored BF16 base): batch {EXPERT_BATCH}, AdamW (betas 0.9/0.98, no weight decay, warmup
   10 % of the steps, cosine to 10 %, clip 1), freshly drawn task-format examples of one skill (held-out rows
   excluded), loss on the answer only (for generation also on the closing `{EOT}`):

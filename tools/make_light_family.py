@@ -104,11 +104,11 @@ LORA_RECIPE16 = {s: dict(steps=r["steps"], lr=10 * r["lr"]) for s, r in EXPERT_R
 # Data
 # =============================================================================================
 
-def held_out_splits(skills):
-    """Per skill: N_OPT optimization + N_TEST test rows with distinct keys."""
+def held_out_splits(skills, seed=SEED):
+    """Per skill: N_OPT optimization + N_TEST test rows with distinct keys (skill i drawn with seed·100 + i)."""
     splits, keys = {}, {}
     for si, (name, sk) in enumerate(skills.items()):
-        rng = random.Random(SEED * 100 + si)
+        rng = random.Random(seed * 100 + si)
         seen, rows = set(), []
         while len(rows) < N_OPT + N_TEST:
             key, row = sk.row(rng)
@@ -121,9 +121,10 @@ def held_out_splits(skills):
     return splits, keys
 
 
-def tokenizer_corpus(skills, held, rng):
-    """A sample of the pre-training text plus task-format lines (held-out rows excluded)."""
-    corpus = [lw.english(rng) for _ in range(3000)]
+def tokenizer_corpus(skills, held, rng, english=lw.english):
+    """A sample of the pre-training text (ENGLISH: the world's generic sentences) plus task-format lines
+    (held-out rows excluded)."""
+    corpus = [english(rng) for _ in range(3000)]
     for name, sk in skills.items():
         corpus += [sk.latent(rng, held[name]) for _ in range(600)]
         n = 0
@@ -224,47 +225,50 @@ def train(cfg, W, sampler, tok, steps, lr, batch, warmup, weight_decay, seed, lo
 # =============================================================================================
 
 @torch.no_grad()
-def loglikelihoods(cfg, W, tok, requests, batch=128):
+def loglikelihoods(cfg, W, tok, requests, batch=128, forward=mef.llama_forward, bos=True):
     """Sum of log-probabilities of each continuation (encoded alone, no specials) after its context
-    (encoded with <|bos|>), as SwarmMerge's CausalTextScorer."""
+    (encoded as the family's tokenizer does: with <|bos|> for the light family), as SwarmMerge's
+    CausalTextScorer."""
     out = []
     for b0 in range(0, len(requests), batch):
         enc = []
         for ctx, cont in requests[b0:b0 + batch]:
-            c, t = tok.encode(ctx, bos=True), tok.encode(cont)
+            c, t = tok.encode(ctx, bos=bos), tok.encode(cont)
             enc.append((c + t, len(c)))
         L = max(len(s) for s, _ in enc)
         ids = torch.full((len(enc), L), tok.pad, dtype=torch.long)
         for i, (s, _) in enumerate(enc):
             ids[i, :len(s)] = torch.tensor(s)
-        logp = torch.log_softmax(mef.llama_forward(cfg, W, ids)[0].double(), dim=-1)
+        logp = torch.log_softmax(forward(cfg, W, ids)[0].double(), dim=-1)
         for i, (s, n) in enumerate(enc):
             out.append(sum(float(logp[i, j - 1, s[j]]) for j in range(n, len(s))))
     return out
 
 
-def score(cfg, W, tok, sk, rows):
-    """Task score ×100 on rows."""
+def score(cfg, W, tok, sk, rows, forward=mef.llama_forward, bos=True):
+    """Task score ×100 on rows (FORWARD: the architecture's forward pass; BOS: whether prompts start with it)."""
+    ll = lambda reqs: loglikelihoods(cfg, W, tok, reqs, forward=forward, bos=bos)
     if sk.kind == "generation":
-        outs = mef.generate(cfg, W, tok, [r["prompt"] for r in rows], bos=True, max_new=sk.max_new, stop=("\n",))
+        outs = mef.generate(cfg, W, tok, [r["prompt"] for r in rows], bos=bos, max_new=sk.max_new, stop=("\n",),
+                            forward=forward)
         return 100.0 * sum(mef.normalize_answer(o) == mef.normalize_answer(r["answer"]) for o, r in zip(outs, rows)) / len(rows)
     if sk.kind == "classification":
         labels = sk.labels
         reqs = [(sk.train_text(r)[0], " " + lab) for r in rows for lab in labels]
-        ll = loglikelihoods(cfg, W, tok, reqs)
+        scores = ll(reqs)
         k = len(labels)
-        pred = [labels[int(np.argmax(ll[i * k:(i + 1) * k]))] for i in range(len(rows))]
+        pred = [labels[int(np.argmax(scores[i * k:(i + 1) * k]))] for i in range(len(rows))]
         return 100.0 * sum(p == r["label"] for p, r in zip(pred, rows)) / len(rows)
     if sk.kind == "multiple_choice":
         reqs = [(sk.train_text(r)[0], f" {r[f'c{j}']}") for r in rows for j in range(4)]
-        ll = loglikelihoods(cfg, W, tok, reqs)
-        pred = [int(np.argmax(ll[i * 4:(i + 1) * 4])) for i in range(len(rows))]
+        scores = ll(reqs)
+        pred = [int(np.argmax(scores[i * 4:(i + 1) * 4])) for i in range(len(rows))]
         return 100.0 * sum(p == r["label"] for p, r in zip(pred, rows)) / len(rows)
     raise ValueError(sk.kind)
 
 
-def score_all(cfg, W, tok, skills, splits, split):
-    return {s: score(cfg, W, tok, sk, splits[s][split]) for s, sk in skills.items()}
+def score_all(cfg, W, tok, skills, splits, split, forward=mef.llama_forward, bos=True):
+    return {s: score(cfg, W, tok, sk, splits[s][split], forward, bos) for s, sk in skills.items()}
 
 
 # =============================================================================================
@@ -279,8 +283,8 @@ def hf_config(tok):
     return cfg
 
 
-def write_tasks(out, skills, splits, title):
-    lines = [f"# SwarmMerge task file for {title} (generated by tools/make_light_family.py).",
+def write_tasks(out, skills, splits, title, tool="tools/make_light_family.py"):
+    lines = [f"# SwarmMerge task file for {title} (generated by {tool}).",
              "# Paths are relative to this file.",
              "tasks:"]
     for name, sk in skills.items():
