@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Compares two run folders (of `swarmmerge search` or `swarmmerge merge`) byte for byte, timings aside.
 
-    python3 tools/compare_runs.py BEFORE_DIR AFTER_DIR
+    python3 tools/compare_runs.py BEFORE_DIR AFTER_DIR    (the folders of tools/behaviour/run.sh)
 
 Every file of either folder is compared. Timings are the only thing allowed to differ: the `"seconds"` field of
 JSON and JSONL files, the columns of `report.md` tables whose header says `time`, the time column of a console
-table and the time left of a progress line in `*.stdout` / `*.stderr` (the console of a run, kept beside its folder;
+table, the time left of a progress line and a merge's `in N.N s` in `*.stdout` / `*.stderr` (the console of a run, kept beside its folder;
 the folder's own path is replaced by `RUN` there), and the plots (PNG files, which draw timings). Everything else, model weights included, must be identical. Prints one line per file and exits 1
 when any file differs (other than a plot), 0 otherwise.
 """
@@ -39,8 +39,8 @@ def masked_report(data: bytes) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-CONSOLE_TIME = re.compile(rb"(?m)^(.*\S\s+\d+\s+)\d+\.\d$")
-TIME_LEFT = re.compile(rb"~\d+:\d\d:\d\d left")
+CONSOLE_TIME = re.compile(rb"(?m)^(.*\S\s+\d+)\s+\d+\.\d$")
+TIME_LEFT = re.compile(rb"~\d+:\d\d:\d\d left| in \d+\.\d s")
 
 
 def normalized(path: str, root: str) -> bytes:
@@ -49,7 +49,7 @@ def normalized(path: str, root: str) -> bytes:
     name = os.path.basename(path)
     if name.endswith((".stdout", ".stderr")):
         data = data.replace(os.path.abspath(root).encode() + b"/", b"RUN/")
-        return TIME_LEFT.sub(b"~*", CONSOLE_TIME.sub(rb"\1*", data))
+        return TIME_LEFT.sub(b"*", CONSOLE_TIME.sub(rb"\1 *", data))
     if name.endswith((".json", ".jsonl")):
         return SECONDS.sub(b'"seconds":*', data)
     if name == "report.md":

@@ -1,4 +1,5 @@
 using SwarmMerge.Cluster;
+using SwarmMerge.Models;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Tests.Search;
@@ -123,7 +124,7 @@ public sealed class InputFingerprintTests : IDisposable
     {
         var config = SearchConfigParser.Load(RunFamily.Write(folder), _folder.Path);
         string adapter = SwarmMerge.Tests.Adapters.TestAdapters.Write(config.BaseModel, Path.Combine(folder, "lora"), ["q_proj", "v_proj"], rank: 2, alpha: 4, seed: 7);
-        string adapterConfig = Path.Combine(adapter, SwarmMerge.Adapters.LoraConfig.FileName);
+        string adapterConfig = Path.Combine(adapter, LoraConfig.FileName);
         File.WriteAllText(adapterConfig, File.ReadAllText(adapterConfig).Replace(config.BaseModel, "tiny-llama", StringComparison.Ordinal)); // not a local path
         return config with { Experts = [config.Experts[0], $"{config.BaseModel}+{adapter}"] };
     }
@@ -140,7 +141,7 @@ public sealed class InputFingerprintTests : IDisposable
         {
             Assert.Null(models.Join(job).Refusal);
         }
-        string weights = Path.Combine(_folder["worker"], "lora", SwarmMerge.Adapters.LoraAdapter.WeightsFileName);
+        string weights = Path.Combine(_folder["worker"], "lora", LoraAdapter.WeightsFileName);
         var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 1;
         File.WriteAllBytes(weights, bytes);

@@ -1,4 +1,5 @@
 using SwarmMerge.Evaluation;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 

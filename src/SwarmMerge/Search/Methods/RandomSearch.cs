@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 

@@ -1,5 +1,5 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Search.Runs;
 

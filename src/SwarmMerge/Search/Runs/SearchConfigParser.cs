@@ -1,7 +1,7 @@
 using System.Globalization;
-using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

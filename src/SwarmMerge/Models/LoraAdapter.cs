@@ -1,6 +1,6 @@
 using SwarmMerge.IO;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>The factors of one LoRA layer as the adapter file holds them.</summary>
 /// <param name="Module">The module's name in the model (PEFT's key, e.g. <c>model.layers.0.self_attn.q_proj</c>).</param>

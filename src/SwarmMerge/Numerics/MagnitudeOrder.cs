@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SwarmMerge.Merging.Numerics;
+namespace SwarmMerge.Numerics;
 
 /// <summary>
 /// Sorts the elements of a short span (a row) into the merge's magnitude order: ascending |x|, ties by

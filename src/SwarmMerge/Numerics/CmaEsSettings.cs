@@ -1,4 +1,4 @@
-namespace SwarmMerge.Search.Methods;
+namespace SwarmMerge.Numerics;
 
 /// <summary>Settings of <see cref="CmaEs"/> (strategy parameters not listed follow Hansen's tutorial defaults).</summary>
 public sealed record CmaEsSettings

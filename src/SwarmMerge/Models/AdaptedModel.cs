@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using SwarmMerge.IO;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// A base checkpoint with a PEFT LoRA adapter applied (mergekit's <c>base+adapter</c>): every tensor of the base,

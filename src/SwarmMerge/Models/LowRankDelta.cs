@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using SwarmMerge.IO;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// The update one LoRA layer makes to one base tensor: scale·B·A in the tensor's stored layout, [out, in] for a

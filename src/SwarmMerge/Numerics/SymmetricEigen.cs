@@ -1,4 +1,4 @@
-namespace SwarmMerge.Search.Methods;
+namespace SwarmMerge.Numerics;
 
 /// <summary>Eigendecomposition of a small symmetric matrix by cyclic Jacobi rotations: A = V·diag(λ)·Vᵀ.</summary>
 public static class SymmetricEigen

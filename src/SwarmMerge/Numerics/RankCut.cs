@@ -1,4 +1,4 @@
-namespace SwarmMerge.Merging.Numerics;
+namespace SwarmMerge.Numerics;
 
 /// <summary>
 /// A cut at rank position q in the order (|x| ascending, index ascending): elements of rank ≥ q are

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SwarmMerge.Merging.Numerics;
+namespace SwarmMerge.Numerics;
 
 /// <summary>A set of values read chunk by chunk (chunk boundaries fixed; chunks may be visited concurrently).</summary>
 public interface IChunkedValues

@@ -1,4 +1,4 @@
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// A model as a config names it: a checkpoint folder, a PEFT adapter folder (applied to the config's base model),

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SwarmMerge.IO;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// A PEFT LoRA <c>adapter_config.json</c>: rank and alpha (with <c>rank_pattern</c>/<c>alpha_pattern</c> per module),

@@ -1,6 +1,6 @@
 using SwarmMerge.IO;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// Opens the models of one merge or search, each checkpoint folder and each <c>base+adapter</c> once: a

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SwarmMerge.Merging.Numerics;
+namespace SwarmMerge.Numerics;
 
 /// <summary>
 /// Counter-based random numbers: the draw for element j of a tensor depends only on (seed, tensor name,

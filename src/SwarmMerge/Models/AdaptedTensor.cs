@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using SwarmMerge.IO;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// One tensor of an <see cref="AdaptedModel"/>: (the adapter's replacement, or the base's values) + scale·B·A,

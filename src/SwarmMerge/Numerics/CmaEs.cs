@@ -1,4 +1,4 @@
-namespace SwarmMerge.Search.Methods;
+namespace SwarmMerge.Numerics;
 
 /// <summary>
 /// The standard (μ/μ_w, λ)-CMA-ES, minimizing, as in Hansen's tutorial ("The CMA Evolution Strategy: A

@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace SwarmMerge.Merging.Numerics;
+namespace SwarmMerge.Numerics;
 
 /// <summary>fp64-accumulated reductions over fp32 spans (SIMD; the order of additions is fixed, so results are reproducible).</summary>
 public static class Reductions

@@ -1,4 +1,4 @@
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>A PEFT adapter that cannot be used as written, or does not fit its base model; the message names the file and the field or tensor.</summary>
 public sealed class AdapterFormatException : Exception

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// Which weights are stored by transformers' <c>Conv1D</c> ([in, out], the transpose of a Linear layer): the attention

@@ -1,4 +1,4 @@
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Numerics;
 
 /// <summary>
 /// The singular value decomposition of a small dense matrix by one-sided Jacobi rotations (Hestenes): columns are

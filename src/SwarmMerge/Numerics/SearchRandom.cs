@@ -1,6 +1,5 @@
-using SwarmMerge.Merging.Numerics;
 
-namespace SwarmMerge.Search.Methods;
+namespace SwarmMerge.Numerics;
 
 /// <summary>
 /// The searches' sequential random numbers: SplitMix64 (a Weyl sequence through <see cref="CounterRandom.Mix"/>),

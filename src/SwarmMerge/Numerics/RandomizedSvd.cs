@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
-using SwarmMerge.Search.Methods;
 
-namespace SwarmMerge.Adapters;
+namespace SwarmMerge.Numerics;
 
 /// <summary>Writes rows [<c>first</c>, first + count) of a rows×columns matrix, row-major, into the destination.</summary>
 public delegate void MatrixRows(long first, int count, Span<float> destination);

@@ -1,0 +1,42 @@
+using SwarmMerge.IO;
+
+namespace SwarmMerge.Tests.Architecture;
+
+public sealed class FolderCycleTests
+{
+    static readonly System.Reflection.Assembly Library = typeof(Checkpoint).Assembly;
+
+    /// <summary>
+    /// The top-level folders (IO, Numerics, Models, Inference, Merging, Adapters, Evaluation, Search) form layers,
+    /// docs/architecture.md. Inside a folder, sub-folders may use each other (Merging's registry lists the methods of
+    /// Merging/Methods, which implement Merging's interface).
+    /// </summary>
+    [Fact]
+    public void No_top_level_folder_of_the_library_uses_one_that_uses_it()
+    {
+        var cycles = FolderGraph.Of(Library, "SwarmMerge", depth: 1).Cycles();
+
+        Assert.True(cycles.Count == 0, $"folder cycles:\n{string.Join("\n", cycles)}");
+    }
+
+    [Fact]
+    public void The_graph_sees_uses_in_signatures_and_in_method_bodies()
+    {
+        var graph = FolderGraph.Of(Library, "SwarmMerge", 1);
+
+        Assert.True(graph.Uses("Merging", "IO"));
+        Assert.True(graph.Uses("Search", "Merging"));
+        Assert.False(graph.Uses("IO", "Search"));
+    }
+
+    [Fact]
+    public void A_cycle_is_found_and_named_with_its_edges()
+    {
+        var graph = new FolderGraph([("A", "B", "A.X uses B.Y"), ("B", "C", "B.Y uses C.Z"), ("C", "A", "C.Z uses A.X"), ("C", "D", "")]);
+
+        var cycle = Assert.Single(graph.Cycles());
+        Assert.StartsWith("A ↔ B ↔ C:", cycle);
+        Assert.Contains("C → A (C.Z uses A.X)", cycle);
+        Assert.DoesNotContain("D", cycle);
+    }
+}
