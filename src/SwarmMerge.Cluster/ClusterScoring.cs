@@ -56,7 +56,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
             _inputs = (config, InputFingerprint.Of(config, config.Threads));
         }
         var job = JobOf(config, method, space, fitness, heldOutShare, inputs: _inputs.Value.Files);
-        return new Scorer(this, job, method.Kind == "evo");
+        return new Scorer(this, job, method.Kind == SearchKind.Evo);
     }
 
     /// <summary>The job of <paramref name="method"/>, one of <paramref name="config"/>'s searches: the run's input fingerprint, the search's space, its rows and its fitness.</summary>
@@ -64,7 +64,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
     {
         fitness ??= new Fitness(FitnessKind.Mean);
         var members = space.Members;
-        var evo = method.Kind == "evo" ? SearchMethods.EvoSpaceOf(method, config) : null;
+        var evo = method.Kind == SearchKind.Evo ? EvoMethod.SpaceOf(method, config) : null;
         var reference = fitness.Reference ?? new Dictionary<string, double>();
         return new WorkerJob([.. (inputs ?? InputFingerprint.Of(config, config.Threads)).Files], members.DropRate, members.IncludeSparsified, members.SparsifySeed,
             space.Groups.Granularity.ToString(), [.. members.Anchors.Select(a => a.Name)], [.. InputFingerprint.OfAnchors(members.Anchors, config.Threads).Files],

@@ -6,7 +6,7 @@
 #   python3 tools/compare_runs.py /tmp/before /tmp/after
 #
 # Run it from the repository root (the configs' paths resolve against it). `light` adds the demo search
-# (examples/light-family/search.yml, about 2 minutes on 2 cores); the rest takes about 1 minute.
+# (examples/light-family/search.yml, about 2 minutes on 2 cores); the rest takes about 1.5 minutes.
 set -u
 dll=$1; out=$2; here=tools/behaviour
 rm -rf "$out"; mkdir -p "$out"
@@ -18,3 +18,15 @@ run merge-lora-svd merge $here/ties-lora.yml --out-adapter "$out/merge-lora-svd"
 run all search $here/all.yml --out "$out/all"
 run lora search $here/lora.yml --out "$out/lora" --out-adapter "$out/lora-adapter" --adapter-rank 8
 if [[ "${3:-}" == light ]]; then run light search examples/light-family/search.yml --out "$out/light"; fi
+
+# Refused entries (one a line of bad-entries.txt): the messages must not change either.
+mkdir -p "$out/bad"
+n=0
+while IFS= read -r entry; do
+  n=$((n + 1))
+  printf '%s\n' "base_model: examples/light-family/base" "models: [examples/light-family/expert-sentiment, examples/light-family/expert-plural]" \
+    "tasks: examples/light-family/tasks.yml" "budget: 3" "methods:" "  $entry" > "$out/bad/bad$n.yml"
+  dotnet "$dll" search "$out/bad/bad$n.yml" --out "$out/bad/run$n" >"$out/bad/bad$n.stderr" 2>&1
+  echo "rc=$?" >>"$out/bad/bad$n.stderr"
+done < $here/bad-entries.txt
+echo "bad entries: $n"

@@ -1,5 +1,6 @@
 using SwarmMerge.Cluster;
 using SwarmMerge.Models;
+using SwarmMerge.Search;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Tests.Search;
@@ -37,7 +38,7 @@ public sealed class InputFingerprintTests : IDisposable
             BaseModel = Path.Combine(root, "base"),
             Experts = [Path.Combine(root, "expert")],
             Tasks = Path.Combine(root, "tasks/tasks.yml"),
-            Methods = [new SearchMethodConfig("pso", new Dictionary<string, object?>())],
+            Methods = [new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?>())],
         };
     }
 

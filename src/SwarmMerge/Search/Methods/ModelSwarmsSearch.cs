@@ -28,7 +28,7 @@ namespace SwarmMerge.Search.Methods;
 public sealed class ModelSwarmsSearch(CoefficientSpace space, ModelSwarmsSettings settings) : ISearch
 {
     /// <inheritdoc />
-    public string Name => "model-swarms";
+    public string Name => SearchKind.ModelSwarms.LogName();
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, settings,

@@ -54,7 +54,7 @@ public sealed class PsoSearch : ISearch
         settings.RandomMode == PsoRandomMode.Elementwise ? new ElementwisePsoSearch(materializer, settings, start) : new PsoSearch(materializer.Space, settings, start);
 
     /// <inheritdoc />
-    public string Name => "pso";
+    public string Name => SearchKind.Pso.LogName();
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, _settings,

@@ -14,7 +14,7 @@ namespace SwarmMerge.Search.Methods;
 public sealed class RandomSearch(CoefficientSpace space, RandomSearchSettings settings) : ISearch
 {
     /// <inheritdoc />
-    public string Name => "random";
+    public string Name => SearchKind.Random.LogName();
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, settings,

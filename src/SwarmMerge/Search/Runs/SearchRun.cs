@@ -26,19 +26,6 @@ public static class SearchRun
 
     private const string RunInfoFileName = "run.json";
 
-    /// <summary>Data-free baselines' parameters when the config names a method without any.</summary>
-    public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> BaselineDefaults = new Dictionary<string, IReadOnlyDictionary<string, object?>>
-    {
-        ["linear"] = new Dictionary<string, object?> { ["weight"] = 1.0 },
-        ["task_arithmetic"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["lambda"] = 0.5 },
-        ["ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5 },
-        ["dare_ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["normalize"] = true },
-        ["dare_linear"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["normalize"] = true },
-        ["breadcrumbs_ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.9, ["normalize"] = true },
-        ["della"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["epsilon"] = 0.1 },
-        ["model_stock"] = new Dictionary<string, object?>(),
-    };
-
     /// <summary>Starts a run of <paramref name="configPath"/> in the new (or empty) folder <paramref name="runDirectory"/>.</summary>
     /// <remarks>Every input is checked first (see <see cref="SearchRunPlan"/>); the folder is made only when all is valid.</remarks>
     /// <exception cref="SearchConfigException">The folder already holds a run (resume it instead) or the config is invalid.</exception>
@@ -306,12 +293,12 @@ public static class SearchRun
         return reference;
     }
 
-    /// <summary>The merge plan of baseline <paramref name="method"/> (its defaults when <paramref name="parameters"/> is empty).</summary>
+    /// <summary>The merge plan of baseline <paramref name="method"/> (its <see cref="DataFreeMerge.Defaults"/> when <paramref name="parameters"/> is empty).</summary>
     public static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
     {
-        if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
+        if (parameters.Count == 0 && DataFreeMerges.Get(method) is { } known)
         {
-            parameters = defaults;
+            parameters = known.Defaults;
         }
         var settings = parameters.ToDictionary(p => p.Key, p => (ParameterSetting)new ScalarSetting(p.Value ?? throw new SearchConfigException($"baseline {method}: '{p.Key}' has no value.")), StringComparer.Ordinal);
         var mergeConfig = new MergeConfig(method, config.BaseModel, config.Experts.Select(e => new ModelEntry(e, new Dictionary<string, ParameterSetting>())).ToList(),

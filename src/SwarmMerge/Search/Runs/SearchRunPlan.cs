@@ -108,7 +108,7 @@ internal sealed class SearchRunPlan : IDisposable
             var method = Config.Methods[i];
             // Each search is built once here for its settings, and again by the run over its space.
             InConfig(() => Spaces.Check(method, space => SearchMethods.Create(method, Config, space, Budget)));
-            var evo = method.Kind == "evo" ? InConfig(() => SearchMethods.EvoSpaceOf(method, Config)) : null;
+            var evo = method.Kind == SearchKind.Evo ? InConfig(() => EvoMethod.SpaceOf(method, Config)) : null;
             if (evo is not null)
             {
                 using var _ = InConfig(() => MergePlanner.Create(evo.ToMergeConfig(evo.Initial()), Environment.CurrentDirectory));
