@@ -99,7 +99,7 @@ public sealed class InputFingerprintTests : IDisposable
         using var changed = WorkerModels.Open(worker);
         string refusal = changed.Join(job).Refusal!;
         Assert.Contains($"'models[1]/model.safetensors' ({weights}) differs from the coordinator's", refusal);
-        var request = new EvaluationRequest(job.Id, false, "pso", 0, 0, [1, 0, 0, 0, 0], null);
+        var request = new EvaluationRequest(job.Id, SearchKind.Pso, "pso", 0, 0, [1, 0, 0, 0, 0], null);
         Assert.Contains("has not accepted job", changed.Evaluate(request).Refusal);
     }
 
@@ -170,7 +170,7 @@ public sealed class InputFingerprintTests : IDisposable
         using (var models = WorkerModels.Open(worker))
         {
             Assert.Null(models.Join(job).Refusal);
-            var reply = models.Evaluate(new EvaluationRequest(job.Id, false, "pso", 0, 0, corner, null));
+            var reply = models.Evaluate(new EvaluationRequest(job.Id, SearchKind.Pso, "pso", 0, 0, corner, null));
             Assert.Null(reply.Refusal);
             Assert.Equal(here.Scores.Values, reply.Scores);
         }
@@ -179,7 +179,7 @@ public sealed class InputFingerprintTests : IDisposable
         var other = job with { AnchorFiles = [.. job.AnchorFiles.Select(f => f.Name.Contains("della") ? f with { Sha256 = new string('0', 64) } : f)] };
         using var changed = WorkerModels.Open(worker);
         Assert.Null(changed.Join(other).Refusal);
-        string refusal = changed.Evaluate(new EvaluationRequest(other.Id, false, "pso", 0, 0, corner, null)).Refusal!;
+        string refusal = changed.Evaluate(new EvaluationRequest(other.Id, SearchKind.Pso, "pso", 0, 0, corner, null)).Refusal!;
         Assert.Contains("anchor merge", refusal);
         Assert.Contains("anchors/della/model.safetensors", refusal);
     }
