@@ -167,7 +167,7 @@ internal static class SearchStudies
             var results = new List<SearchRunResult>();
             for (int seed = 0; seed < seeds; seed++)
             {
-                var settings = new Dictionary<string, object?>(PsoMethod.FirstEntrySettings(config));
+                var settings = new Dictionary<string, object?>(SpaceSettings.FirstPsoEntry(config).Values);
                 foreach (var (key, value) in variants[v].Settings)
                 {
                     settings[key] = value;

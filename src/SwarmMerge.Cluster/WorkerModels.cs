@@ -123,7 +123,7 @@ public sealed class WorkerModels : IDisposable
             string folder = Path.Combine(_scratch, "anchors-" + job.Id, name);
             if (!Directory.Exists(folder))
             {
-                using var plan = SearchRun.BaselinePlan(run, name, new Dictionary<string, object?>());
+                using var plan = BaselinePlans.Of(run, name, new Dictionary<string, object?>());
                 Merging.MergeExecutor.Run(plan, folder, new Merging.MergeOptions { Threads = _config.Threads, Seed = job.Seed });
             }
             return new AnchorMember(name, folder);

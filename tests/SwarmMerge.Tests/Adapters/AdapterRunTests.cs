@@ -116,7 +116,7 @@ public sealed class AdapterRunTests : IDisposable
         var denseConfig = parsed with { Experts = folded };
         foreach (var anchor in space.Members.Anchors)
         {
-            using (var plan = SearchRun.BaselinePlan(denseConfig, anchor.Name, new Dictionary<string, object?>()))
+            using (var plan = BaselinePlans.Of(denseConfig, anchor.Name, new Dictionary<string, object?>()))
             {
                 MergeExecutor.Run(plan, _temp[$"dense-{anchor.Name}"], new MergeOptions { Threads = 2, Seed = parsed.Seed });
             }

@@ -19,6 +19,22 @@ public sealed class FolderCycleTests
         Assert.True(cycles.Count == 0, $"folder cycles:\n{string.Join("\n", cycles)}");
     }
 
+    /// <summary>A run's orchestration reads top down: the run, its plan, the spaces, the searches, the merges they use.</summary>
+    [Fact]
+    public void No_type_of_a_search_run_uses_one_that_uses_it()
+    {
+        var runs = Library.GetTypes().Where(t => t.DeclaringType is null && t.Namespace == "SwarmMerge.Search.Runs").ToHashSet();
+        var graph = new FolderGraph(
+            from type in runs
+            from used in TypeReferences.Of(type).Distinct()
+            where runs.Contains(used)
+            select (type.Name, used.Name, ""));
+
+        var cycles = graph.Cycles();
+
+        Assert.True(cycles.Count == 0, $"type cycles:\n{string.Join("\n", cycles)}");
+    }
+
     [Fact]
     public void The_graph_sees_uses_in_signatures_and_in_method_bodies()
     {

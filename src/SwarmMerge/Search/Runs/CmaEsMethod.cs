@@ -7,7 +7,7 @@ namespace SwarmMerge.Search.Runs;
 /// <summary><c>cma_es</c>: CMA-ES over the shared coefficient space.</summary>
 public sealed class CmaEsMethod : ISearchMethod
 {
-    private static readonly string[] Keys = ["sigma0", "population", .. SearchMethods.SelectionKeys];
+    private static readonly string[] Keys = ["sigma0", "population", .. SearchSettings.SelectionKeys];
 
     /// <inheritdoc />
     public SearchKind Kind => SearchKind.CmaEs;

@@ -6,7 +6,7 @@ namespace SwarmMerge.Search.Runs;
 /// <summary><c>evo</c>: CMA-ES over the weights and densities of a TIES / DARE merge (<see cref="EvoSpace"/>).</summary>
 public sealed class EvoMethod : ISearchMethod
 {
-    private static readonly string[] Keys = ["sigma0", "population", "merge_method", "layer_slices", .. SearchMethods.SelectionKeys];
+    private static readonly string[] Keys = ["sigma0", "population", "merge_method", "layer_slices", .. SearchSettings.SelectionKeys];
 
     /// <inheritdoc />
     public SearchKind Kind => SearchKind.Evo;

@@ -14,10 +14,10 @@ public interface ISearchMethod
 
     /// <summary>
     /// The coefficient space the entry searches: its members (without anchors), granularity and the data-free merges to
-    /// add as anchor members. Unless a search has its own, the first PSO entry's (<see cref="SearchMethods.Members"/>), without anchors.
+    /// add as anchor members. Unless a search has its own, the shared one (<see cref="SpaceSettings.Shared"/>).
     /// </summary>
     (SwarmMembers Members, Granularity Granularity, IReadOnlyList<string> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config) =>
-        (SearchMethods.Members(config), SearchMethods.Granularity(config), []);
+        SpaceSettings.Shared(config);
 
     /// <summary>The settings that choose the entry's result selection (<c>holdout</c>, <c>task_floor</c>): its own, unless the search has defaults for them.</summary>
     IReadOnlyDictionary<string, object?> SelectionSettings(SearchMethodConfig entry) => entry.Settings;

@@ -8,7 +8,7 @@ public sealed class ModelSwarmsMethod : ISearchMethod
 {
     private static readonly string[] Keys =
         ["swarm_size", "inertia", "cognitive", "social", "repel", "random_weights", "step_length", "step_decay", "min_step_length",
-         "max_iterations", "patience", "restart", "restart_patience", "starting_velocity", .. SearchMethods.SelectionKeys];
+         "max_iterations", "patience", "restart", "restart_patience", "starting_velocity", .. SearchSettings.SelectionKeys];
 
     /// <inheritdoc />
     public SearchKind Kind => SearchKind.ModelSwarms;

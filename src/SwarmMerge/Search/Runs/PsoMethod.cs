@@ -11,7 +11,7 @@ public sealed class PsoMethod : ISearchMethod
 {
     private static readonly string[] Keys =
         ["preset", "steps", "w", "c1", "c2", "r", "initial_velocity", "velocity_clamp", "memory_limit_gb", "start", "lambdas", "anchors", "tied_steps",
-         "drop_rate", "sparsified", "granularity", .. SearchMethods.SelectionKeys];
+         .. SpaceSettings.Keys, .. SearchSettings.SelectionKeys];
 
     /// <inheritdoc />
     public SearchKind Kind => SearchKind.Pso;
@@ -32,7 +32,7 @@ public sealed class PsoMethod : ISearchMethod
         {
             throw new SearchConfigException($"{entry.Name}: 'anchors' lists a merge twice.");
         }
-        return (MembersOf(s, config), GranularityOf(s), anchors);
+        return (SpaceSettings.Members(s, config), SpaceSettings.Granularity(s), anchors);
     }
 
     /// <summary>A PSO entry takes its selection settings from its preset too.</summary>
@@ -115,23 +115,6 @@ public sealed class PsoMethod : ISearchMethod
         }
         return points;
     }
-
-    /// <summary>The settings of the config's first <c>pso</c> entry (empty without one: the shared settings then take their defaults).</summary>
-    public static IReadOnlyDictionary<string, object?> FirstEntrySettings(SearchConfig config) =>
-        config.Methods.FirstOrDefault(m => m.Kind == SearchKind.Pso)?.Settings ?? new Dictionary<string, object?>();
-
-    /// <summary>The swarm members <paramref name="s"/> sets (drop rate, with or without the sparsified experts).</summary>
-    internal static SwarmMembers MembersOf(SearchSettings s, SearchConfig config) =>
-        new(config.BaseModel, config.Experts)
-        {
-            DropRate = s.Number("drop_rate", 0.8, new SettingBound(0, 1, UpperOpen: true)),
-            IncludeSparsified = s.Flag("sparsified", true),
-            SparsifySeed = config.Seed,
-        };
-
-    /// <summary>The coefficient granularity <paramref name="s"/> sets.</summary>
-    internal static Granularity GranularityOf(SearchSettings s) => s.Choice("granularity", "model", "model, layer or tensor_kind",
-        ("model", Granularity.Model), ("layer", Granularity.Layer), ("tensor_kind", Granularity.TensorKind));
 
     // A PSO entry's settings over its preset's: the preset supplies every setting the entry leaves out.
     private static SearchSettings WithPreset(SearchMethodConfig entry)

@@ -6,7 +6,7 @@ namespace SwarmMerge.Search.Runs;
 /// <summary><c>random</c>: Dirichlet draws over the shared coefficient space, as many as the budget.</summary>
 public sealed class RandomMethod : ISearchMethod
 {
-    private static readonly string[] Keys = ["concentration", "include_members", .. SearchMethods.SelectionKeys];
+    private static readonly string[] Keys = ["concentration", "include_members", .. SearchSettings.SelectionKeys];
 
     /// <inheritdoc />
     public SearchKind Kind => SearchKind.Random;

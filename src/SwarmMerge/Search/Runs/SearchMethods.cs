@@ -5,9 +5,6 @@ namespace SwarmMerge.Search.Runs;
 /// <summary>Every search a config can list, by kind (<see cref="ISearchMethod"/>), and what a run asks of an entry whatever its kind.</summary>
 public static class SearchMethods
 {
-    /// <summary>The settings every entry may have to hold rows back and select its result on them (<see cref="ResultSelection"/>).</summary>
-    internal static readonly string[] SelectionKeys = ["holdout", "task_floor"];
-
     private static readonly IReadOnlyList<ISearchMethod> All = [new PsoMethod(), new CmaEsMethod(), new EvoMethod(), new ModelSwarmsMethod(), new RandomMethod()];
 
     /// <summary>The kinds' config names, in the order messages list them.</summary>
@@ -17,10 +14,10 @@ public static class SearchMethods
     public static ISearchMethod Get(SearchKind kind) => All.First(m => m.Kind == kind);
 
     /// <summary>The swarm members (drop rate, with or without sparsified experts) of the config's first PSO entry; the other searches share them.</summary>
-    public static SwarmMembers Members(SearchConfig config) => PsoMethod.MembersOf(FirstPsoEntry(config), config);
+    public static SwarmMembers Members(SearchConfig config) => SpaceSettings.Members(SpaceSettings.FirstPsoEntry(config), config);
 
     /// <summary>The coefficient granularity of the config's first PSO entry; the other searches over the coefficient space share it.</summary>
-    public static Granularity Granularity(SearchConfig config) => PsoMethod.GranularityOf(FirstPsoEntry(config));
+    public static Granularity Granularity(SearchConfig config) => SpaceSettings.Granularity(SpaceSettings.FirstPsoEntry(config));
 
     /// <summary>The coefficient space <paramref name="entry"/> searches (see <see cref="ISearchMethod.SpaceOf"/>).</summary>
     public static (SwarmMembers Members, Granularity Granularity, IReadOnlyList<string> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config) =>
@@ -51,6 +48,4 @@ public static class SearchMethods
         }
         return (share, new ResultSelection { TaskFloor = floor });
     }
-
-    private static SearchSettings FirstPsoEntry(SearchConfig config) => new(PsoMethod.FirstEntrySettings(config), SearchKind.Pso.ConfigName());
 }

@@ -94,10 +94,8 @@ public static class SearchRun
         return Run(plan, progress, cancellation, remote);
     }
 
-    /// <summary>The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.</summary>
-    internal const string CandidateFolder = ".candidate";
-
-    private static readonly string[] ScratchFolders = [CandidateFolder, ".evo-candidate", ".evo-best", ".baseline", ".baseline-best"];
+    // The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.
+    private static readonly string[] ScratchFolders = [SearchRunPlan.CandidateFolder, ".evo-candidate", ".evo-best", ".baseline", ".baseline-best"];
 
     private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote)
     {
@@ -205,7 +203,7 @@ public static class SearchRun
         string folder = Path.Combine(runDirectory, ".baseline");
         void Merge(string method, IReadOnlyDictionary<string, object?> parameters, string into)
         {
-            using var baseline = BaselinePlan(config, method, parameters);
+            using var baseline = BaselinePlans.Of(config, method, parameters);
             MergeExecutor.Run(baseline, into, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
         }
         foreach (var (method, parameters) in config.Baselines)
@@ -291,26 +289,6 @@ public static class SearchRun
             }
         }
         return reference;
-    }
-
-    /// <summary>The merge plan of baseline <paramref name="method"/> (its <see cref="DataFreeMerge.Defaults"/> when <paramref name="parameters"/> is empty).</summary>
-    public static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
-    {
-        if (parameters.Count == 0 && DataFreeMerges.Get(method) is { } known)
-        {
-            parameters = known.Defaults;
-        }
-        var settings = parameters.ToDictionary(p => p.Key, p => (ParameterSetting)new ScalarSetting(p.Value ?? throw new SearchConfigException($"baseline {method}: '{p.Key}' has no value.")), StringComparer.Ordinal);
-        var mergeConfig = new MergeConfig(method, config.BaseModel, config.Experts.Select(e => new ModelEntry(e, new Dictionary<string, ParameterSetting>())).ToList(),
-            settings, null, null, null);
-        try
-        {
-            return MergePlanner.Create(mergeConfig, Environment.CurrentDirectory);
-        }
-        catch (MergeConfigException e)
-        {
-            throw new SearchConfigException($"baseline {method}: {e.Message}");
-        }
     }
 
     private static IProgress<ScoredCandidate>? Report(IProgress<SearchProgress>? progress, string method, int index, int count, int budget)

@@ -10,6 +10,9 @@ namespace SwarmMerge.Search.Runs;
 /// <param name="Search">How errors name the search.</param>
 internal sealed record SearchSettings(IReadOnlyDictionary<string, object?> Values, string Search)
 {
+    /// <summary>The settings every entry may have to hold rows back and select its result on them (<see cref="ResultSelection"/>).</summary>
+    public static readonly string[] SelectionKeys = ["holdout", "task_floor"];
+
     /// <summary>True when the entry sets <paramref name="key"/>.</summary>
     public bool Has(string key) => Values.ContainsKey(key);
 
