@@ -19,6 +19,36 @@ public sealed class FolderCycleTests
         Assert.True(cycles.Count == 0, $"folder cycles:\n{string.Join("\n", cycles)}");
     }
 
+    /// <summary>The table of docs/architecture.md: each top-level folder and the folders it may use.</summary>
+    private static readonly Dictionary<string, string[]> MayUse = new()
+    {
+        ["(root)"] = [],
+        ["IO"] = [],
+        ["Numerics"] = [],
+        ["Models"] = ["IO"],
+        ["Inference"] = ["IO"],
+        ["Merging"] = ["IO", "Numerics", "Models"],
+        ["Adapters"] = ["IO", "Numerics", "Models", "Merging"],
+        ["Evaluation"] = ["IO", "Models", "Inference"],
+        ["Search"] = ["(root)", "IO", "Numerics", "Models", "Inference", "Merging", "Adapters", "Evaluation"],
+    };
+
+    [Fact]
+    public void Every_top_level_folder_uses_only_the_folders_docs_architecture_allows()
+    {
+        var graph = FolderGraph.Of(Library, "SwarmMerge", depth: 1);
+        var folders = MayUse.Keys.Concat(graph.Folders).Distinct().ToList();
+
+        var unlisted = graph.Folders.Where(f => !MayUse.ContainsKey(f)).ToList();
+        var forbidden = (from user in folders
+                         from used in folders
+                         where graph.Uses(user, used) && !(MayUse.TryGetValue(user, out var allowed) && allowed.Contains(used))
+                         select $"{user} → {used} ({graph.Example(user, used)})").ToList();
+
+        Assert.True(unlisted.Count == 0, $"folders docs/architecture.md does not list: {string.Join(", ", unlisted)}");
+        Assert.True(forbidden.Count == 0, $"uses docs/architecture.md does not allow:\n{string.Join("\n", forbidden)}");
+    }
+
     /// <summary>A run's orchestration reads top down: the run, its plan, the spaces, the searches, the merges they use.</summary>
     [Fact]
     public void No_type_of_a_search_run_uses_one_that_uses_it()

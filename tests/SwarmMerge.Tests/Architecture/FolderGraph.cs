@@ -34,8 +34,14 @@ sealed class FolderGraph
         where usedFolder is not null
         select (user, usedFolder, $"{type.FullName} uses {used.FullName}"));
 
+    /// <summary>Every folder that uses or is used.</summary>
+    public IEnumerable<string> Folders => edges.Keys.Concat(edges.Values.SelectMany(t => t.Keys)).Distinct();
+
     /// <summary>Whether some type of <paramref name="from"/> uses one of <paramref name="to"/>.</summary>
     public bool Uses(string from, string to) => edges.TryGetValue(from, out var t) && t.ContainsKey(to);
+
+    /// <summary>One pair of types behind the use <paramref name="from"/> → <paramref name="to"/>.</summary>
+    public string Example(string from, string to) => edges[from][to];
 
     /// <summary>Every cycle's folders (strongly connected components of more than one folder), each with its edges.</summary>
     public IReadOnlyList<string> Cycles()
@@ -62,7 +68,7 @@ sealed class FolderGraph
     /// <summary>Tarjan's strongly connected components.</summary>
     List<HashSet<string>> Components()
     {
-        var nodes = edges.Keys.Concat(edges.Values.SelectMany(t => t.Keys)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var nodes = Folders.Order(StringComparer.Ordinal).ToList();
         var index = new Dictionary<string, int>();
         var low = new Dictionary<string, int>();
         var stack = new Stack<string>();
