@@ -30,7 +30,7 @@ internal static class ClusterBenchmark
         string configPath = Path.GetFullPath(o.Text("config", "examples/family/search.yml"));
         var config = SearchConfigParser.Load(configPath, Environment.CurrentDirectory);
         // The paper's swarm: what a candidate costs does not depend on where the particles start.
-        var pso = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["preset"] = "paper", ["steps"] = (double)steps });
+        var pso = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["preset"] = "paper", ["steps"] = (double)steps });
         config = config with { Threads = threads, Methods = [pso], Budget = null };
         Directory.CreateDirectory(dir);
 

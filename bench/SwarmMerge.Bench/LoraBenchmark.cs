@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text;
 using SwarmMerge.Adapters;
 using SwarmMerge.Merging;
-using SwarmMerge.Search.Methods;
+using SwarmMerge.Models;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 
 namespace SwarmMerge.Bench;

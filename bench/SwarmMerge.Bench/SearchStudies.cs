@@ -16,13 +16,13 @@ internal static class SearchStudies
     // Every search, PSO twice: SwarmMerge's default and the paper's algorithm.
     private static readonly SearchMethodConfig[] AllMethods =
     [
-        new("pso", new Dictionary<string, object?>()),
-        new("pso", new Dictionary<string, object?> { ["holdout"] = 0.3 }) { Name = "pso-holdout" },
-        new("pso", new Dictionary<string, object?> { ["preset"] = "paper" }) { Name = "pso-paper" },
-        new("cma_es", new Dictionary<string, object?>()),
-        new("evo", new Dictionary<string, object?>()),
-        new("model_swarms", new Dictionary<string, object?>()),
-        new("random", new Dictionary<string, object?>()),
+        new(SearchKind.Pso, new Dictionary<string, object?>()),
+        new(SearchKind.Pso, new Dictionary<string, object?> { ["holdout"] = 0.3 }) { Name = "pso-holdout" },
+        new(SearchKind.Pso, new Dictionary<string, object?> { ["preset"] = "paper" }) { Name = "pso-paper" },
+        new(SearchKind.CmaEs, new Dictionary<string, object?>()),
+        new(SearchKind.Evo, new Dictionary<string, object?>()),
+        new(SearchKind.ModelSwarms, new Dictionary<string, object?>()),
+        new(SearchKind.Random, new Dictionary<string, object?>()),
     ];
 
     private static readonly string[] DefaultBaselines = ["task_arithmetic", "ties", "dare_ties", "della"];
@@ -167,12 +167,12 @@ internal static class SearchStudies
             var results = new List<SearchRunResult>();
             for (int seed = 0; seed < seeds; seed++)
             {
-                var settings = new Dictionary<string, object?>(SearchMethods.PsoSettingsOf(config));
+                var settings = new Dictionary<string, object?>(SpaceSettings.FirstPsoEntry(config).Values);
                 foreach (var (key, value) in variants[v].Settings)
                 {
                     settings[key] = value;
                 }
-                var variant = config with { Methods = [new SearchMethodConfig("pso", settings)], Baselines = [], Seed = (ulong)seed };
+                var variant = config with { Methods = [new SearchMethodConfig(SearchKind.Pso, settings)], Baselines = [], Seed = (ulong)seed };
                 Console.Error.WriteLine($"{variants[v].Name}, seed {seed}");
                 results.Add(SearchRun.Execute(variant, Fresh(Path.Combine(dir, "ablations", $"variant-{v}", $"seed-{seed}")), null, default));
             }

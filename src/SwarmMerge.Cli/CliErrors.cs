@@ -1,9 +1,9 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
 using SwarmMerge.Inference.Tokenization;
 using SwarmMerge.Inference;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 using SwarmMerge.Search.Runs;
 
 namespace SwarmMerge.Cli;

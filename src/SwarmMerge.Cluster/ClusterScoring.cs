@@ -56,7 +56,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
             _inputs = (config, InputFingerprint.Of(config, config.Threads));
         }
         var job = JobOf(config, method, space, fitness, heldOutShare, inputs: _inputs.Value.Files);
-        return new Scorer(this, job, method.Kind == "evo");
+        return new Scorer(this, job, method.Kind);
     }
 
     /// <summary>The job of <paramref name="method"/>, one of <paramref name="config"/>'s searches: the run's input fingerprint, the search's space, its rows and its fitness.</summary>
@@ -64,25 +64,25 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
     {
         fitness ??= new Fitness(FitnessKind.Mean);
         var members = space.Members;
-        var evo = method.Kind == "evo" ? SearchMethods.EvoSpaceOf(method, config) : null;
+        var evo = method.Kind == SearchKind.Evo ? EvoMethod.SpaceOf(method, config) : null;
         var reference = fitness.Reference ?? new Dictionary<string, double>();
         return new WorkerJob([.. (inputs ?? InputFingerprint.Of(config, config.Threads)).Files], members.DropRate, members.IncludeSparsified, members.SparsifySeed,
-            space.Groups.Granularity.ToString(), [.. members.Anchors.Select(a => a.Name)], [.. InputFingerprint.OfAnchors(members.Anchors, config.Threads).Files],
-            evo?.Method, evo?.LayerSlices ?? 0, heldOutShare, fitness.Kind.ToString(), [.. reference.Keys], [.. reference.Values]);
+            space.Groups.Granularity, [.. members.Anchors.Select(a => a.Name)], [.. InputFingerprint.OfAnchors(members.Anchors, config.Threads).Files],
+            evo?.Method, evo?.LayerSlices ?? 0, heldOutShare, fitness.Kind, [.. reference.Keys], [.. reference.Values]);
     }
 
     // Workers score many candidates at once, each against the threshold it was sent with.
-    private sealed class Scorer(ClusterScoring owner, WorkerJob job, bool evo) : IBatchScorer
+    private sealed class Scorer(ClusterScoring owner, WorkerJob job, SearchKind kind) : IBatchScorer
     {
         public void Score(IReadOnlyList<Candidate> candidates, Action<int, TimedOutcome> scored, CancellationToken cancellation) =>
-            owner.ScoreAsync(job, evo, candidates, scored, cancellation).GetAwaiter().GetResult();
+            owner.ScoreAsync(job, kind, candidates, scored, cancellation).GetAwaiter().GetResult();
 
         public bool ScoresOneAtATime => false;
     }
 
     private sealed record Worker(string Key, IEvaluationWorker Grain, string Name, int Threads);
 
-    private async Task ScoreAsync(WorkerJob job, bool evo, IReadOnlyList<Candidate> candidates, Action<int, TimedOutcome> scored, CancellationToken cancellation)
+    private async Task ScoreAsync(WorkerJob job, SearchKind kind, IReadOnlyList<Candidate> candidates, Action<int, TimedOutcome> scored, CancellationToken cancellation)
     {
         UseJob(job);
         string jobId = job.Id;
@@ -125,7 +125,7 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
                 }
                 queue.RemoveFirst();
                 var candidate = candidates[next.Value];
-                busy[worker] = (worker.Grain.Evaluate(new EvaluationRequest(jobId, evo, candidate.Method, candidate.Step, candidate.Member, candidate.Values, candidate.Vector,
+                busy[worker] = (worker.Grain.Evaluate(new EvaluationRequest(jobId, kind, candidate.Method, candidate.Step, candidate.Member, candidate.Values, candidate.Vector,
                     candidate.Threshold, candidate.Rows == ScoringRows.Selection)), next.Value);
             }
             if (busy.Count == 0)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
+using SwarmMerge.Models;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search.Space;
 

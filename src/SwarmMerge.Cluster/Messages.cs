@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using SwarmMerge.Evaluation;
+using SwarmMerge.Search;
+using SwarmMerge.Search.Space;
 
 namespace SwarmMerge.Cluster;
 
@@ -20,13 +23,13 @@ public sealed record FileDigest([property: Id(0)] string Name, [property: Id(1)]
 /// <param name="DropRate">DARE drop rate of the sparsified swarm members.</param>
 /// <param name="IncludeSparsified">Whether the sparsified experts are members.</param>
 /// <param name="Seed">The run's seed (sparsification masks, and the random anchor merges).</param>
-/// <param name="Granularity">Coefficient granularity (<c>Model</c>, <c>Layer</c>, <c>TensorKind</c>).</param>
+/// <param name="Granularity">Coefficient granularity.</param>
 /// <param name="Anchors">The data-free merges that are members after the sparsified experts, in order.</param>
 /// <param name="AnchorFiles">The coordinator's anchor weight files (<c>anchors/ties/model.safetensors</c>, …).</param>
 /// <param name="EvoMergeMethod">The merge method of an Evo search, or null for a search over the coefficient space.</param>
 /// <param name="EvoLayerSlices">The Evo search's layer slices.</param>
 /// <param name="HeldOutShare">The share of the optimization split held back to select the search's result (0: none); the rows are split with <paramref name="Seed"/>.</param>
-/// <param name="Fitness">How task scores combine (<c>Mean</c>, <c>NormalizedMean</c>, <c>Minimum</c>), for stopping candidates early.</param>
+/// <param name="Fitness">How task scores combine, for stopping candidates early.</param>
 /// <param name="ReferenceTasks">For a normalized mean: the tasks of <paramref name="ReferenceScores"/>; otherwise empty.</param>
 /// <param name="ReferenceScores">For a normalized mean: each task's reference score.</param>
 [GenerateSerializer, Immutable]
@@ -35,13 +38,13 @@ public sealed record WorkerJob(
     [property: Id(1)] double DropRate,
     [property: Id(2)] bool IncludeSparsified,
     [property: Id(3)] ulong Seed,
-    [property: Id(4)] string Granularity,
+    [property: Id(4)] Granularity Granularity,
     [property: Id(5)] string[] Anchors,
     [property: Id(6)] FileDigest[] AnchorFiles,
     [property: Id(7)] string? EvoMergeMethod,
     [property: Id(8)] int EvoLayerSlices,
     [property: Id(9)] double HeldOutShare,
-    [property: Id(10)] string Fitness,
+    [property: Id(10)] FitnessKind Fitness,
     [property: Id(11)] string[] ReferenceTasks,
     [property: Id(12)] double[] ReferenceScores)
 {
@@ -71,7 +74,7 @@ public sealed record JoinReply([property: Id(0)] string Worker, [property: Id(1)
 
 /// <summary>One candidate to score: only what defines it travels, never weights, except elementwise PSO's vector.</summary>
 /// <param name="JobId">The job the worker accepted (<see cref="WorkerJob.Id"/>).</param>
-/// <param name="Evo">True for a point of the Evo space (merge weights and densities), false for the coefficient space.</param>
+/// <param name="Kind">The search's kind: <see cref="SearchKind.Evo"/> for a point of the Evo space (merge weights and densities), any other for the coefficient space.</param>
 /// <param name="Method">The search's name.</param>
 /// <param name="Step">Step or generation.</param>
 /// <param name="Member">Particle or individual.</param>
@@ -82,7 +85,7 @@ public sealed record JoinReply([property: Id(0)] string Worker, [property: Id(1)
 [GenerateSerializer, Immutable]
 public sealed record EvaluationRequest(
     [property: Id(0)] string JobId,
-    [property: Id(1)] bool Evo,
+    [property: Id(1)] SearchKind Kind,
     [property: Id(2)] string Method,
     [property: Id(3)] int Step,
     [property: Id(4)] int Member,

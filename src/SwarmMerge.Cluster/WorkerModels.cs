@@ -107,7 +107,7 @@ public sealed class WorkerModels : IDisposable
                 Rows = request.Selection ? ScoringRows.Selection : ScoringRows.Search,
             };
             long start = Stopwatch.GetTimestamp();
-            var outcome = RunScoring.Score(_scorer, space.Materializer, request.Evo ? space.Evo : null, candidate, space.Rows, space.Fitness, Path.Combine(_scratch, "evo-candidate"), _config.Threads);
+            var outcome = RunScoring.Score(_scorer, space.Materializer, request.Kind == SearchKind.Evo ? space.Evo : null, candidate, space.Rows, space.Fitness, Path.Combine(_scratch, "evo-candidate"), _config.Threads);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             return new EvaluationReply([.. outcome.Scores.Keys], [.. outcome.Scores.Values], outcome.Error, seconds, null, outcome.Bounded);
         }
@@ -123,7 +123,7 @@ public sealed class WorkerModels : IDisposable
             string folder = Path.Combine(_scratch, "anchors-" + job.Id, name);
             if (!Directory.Exists(folder))
             {
-                using var plan = SearchRun.BaselinePlan(run, name, new Dictionary<string, object?>());
+                using var plan = BaselinePlans.Of(run, name, new Dictionary<string, object?>());
                 Merging.MergeExecutor.Run(plan, folder, new Merging.MergeOptions { Threads = _config.Threads, Seed = job.Seed });
             }
             return new AnchorMember(name, folder);
@@ -139,9 +139,9 @@ public sealed class WorkerModels : IDisposable
             SparsifySeed = job.Seed,
             Anchors = anchors,
         };
-        var materializer = SwarmMaterializer.Open(members, Enum.Parse<Granularity>(job.Granularity), _config.Threads);
+        var materializer = SwarmMaterializer.Open(members, job.Granularity, _config.Threads);
         var evo = job.EvoMergeMethod is { } method ? new EvoSpace(_config.BaseModel, _config.Experts, method, job.EvoLayerSlices) : null;
-        var kind = Enum.Parse<FitnessKind>(job.Fitness);
+        var kind = job.Fitness;
         var fitness = new Fitness(kind, kind == FitnessKind.NormalizedMean ? job.ReferenceTasks.Zip(job.ReferenceScores).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal) : null);
         _jobs[job.Id] = (materializer, evo, RunRows.Of(_tasks, job.HeldOutShare, job.Seed), fitness);
         return null;

@@ -1,4 +1,5 @@
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
+
 
 namespace SwarmMerge.Tests;
 

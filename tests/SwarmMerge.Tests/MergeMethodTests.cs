@@ -1,5 +1,5 @@
 using SwarmMerge.Merging.Methods;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Tests;
 

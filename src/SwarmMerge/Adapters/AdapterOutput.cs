@@ -1,5 +1,6 @@
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Adapters;
 

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Adapters;
 

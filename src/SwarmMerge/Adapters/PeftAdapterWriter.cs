@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Adapters;
 

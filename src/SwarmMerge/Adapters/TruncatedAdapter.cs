@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Adapters;
 

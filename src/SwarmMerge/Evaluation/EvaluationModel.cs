@@ -1,7 +1,7 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.Inference;
 using SwarmMerge.Inference.Tokenization;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Evaluation;
 
@@ -95,7 +95,7 @@ public sealed class EvaluationModel : IDisposable
             var model = SequenceClassificationModel.Open(expertCheckpoint, _options);
             try
             {
-                model.Weights.LoadFrom(_checkpoint, only: name => !IsHead(name));
+                model.Weights.LoadFrom(_checkpoint, only: name => !TensorNames.IsHead(name));
             }
             catch
             {
@@ -107,10 +107,6 @@ public sealed class EvaluationModel : IDisposable
         }
         return new EncoderHeadScorer(head.Model, head.Tokenizer);
     }
-
-    /// <summary>True for the task-specific head's tensors (<c>classifier.*</c>, <c>score.*</c>), which are never merged.</summary>
-    public static bool IsHead(string tensorName) =>
-        tensorName.StartsWith("classifier.", StringComparison.Ordinal) || tensorName.StartsWith("score.", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public void Dispose()

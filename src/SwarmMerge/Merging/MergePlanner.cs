@@ -1,5 +1,5 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Merging;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using SwarmMerge.Adapters;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 using SwarmMerge.Search;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Tests.Evaluation;
@@ -115,7 +116,7 @@ public sealed class AdapterRunTests : IDisposable
         var denseConfig = parsed with { Experts = folded };
         foreach (var anchor in space.Members.Anchors)
         {
-            using (var plan = SearchRun.BaselinePlan(denseConfig, anchor.Name, new Dictionary<string, object?>()))
+            using (var plan = BaselinePlans.Of(denseConfig, anchor.Name, new Dictionary<string, object?>()))
             {
                 MergeExecutor.Run(plan, _temp[$"dense-{anchor.Name}"], new MergeOptions { Threads = 2, Seed = parsed.Seed });
             }

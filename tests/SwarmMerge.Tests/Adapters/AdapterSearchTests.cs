@@ -1,6 +1,7 @@
 using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 using SwarmMerge.Search;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search.Space;

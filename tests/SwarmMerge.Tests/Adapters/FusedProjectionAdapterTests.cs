@@ -1,6 +1,6 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.Inference;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 using SwarmMerge.Tests.Inference;
 
 namespace SwarmMerge.Tests.Adapters;

@@ -1,6 +1,6 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Adapters;
 

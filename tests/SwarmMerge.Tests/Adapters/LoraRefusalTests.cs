@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using SwarmMerge.Adapters;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Adapters;
 

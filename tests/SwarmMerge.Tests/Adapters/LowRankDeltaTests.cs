@@ -1,4 +1,4 @@
-using SwarmMerge.Adapters;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Adapters;
 

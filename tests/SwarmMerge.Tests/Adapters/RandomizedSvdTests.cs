@@ -1,4 +1,4 @@
-using SwarmMerge.Adapters;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Tests.Adapters;
 

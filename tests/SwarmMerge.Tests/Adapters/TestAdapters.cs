@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using SwarmMerge.Adapters;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Adapters;
 

@@ -1,4 +1,6 @@
 using SwarmMerge.Cluster;
+using SwarmMerge.Models;
+using SwarmMerge.Search;
 using SwarmMerge.Search.Runs;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Tests.Search;
@@ -36,7 +38,7 @@ public sealed class InputFingerprintTests : IDisposable
             BaseModel = Path.Combine(root, "base"),
             Experts = [Path.Combine(root, "expert")],
             Tasks = Path.Combine(root, "tasks/tasks.yml"),
-            Methods = [new SearchMethodConfig("pso", new Dictionary<string, object?>())],
+            Methods = [new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?>())],
         };
     }
 
@@ -97,7 +99,7 @@ public sealed class InputFingerprintTests : IDisposable
         using var changed = WorkerModels.Open(worker);
         string refusal = changed.Join(job).Refusal!;
         Assert.Contains($"'models[1]/model.safetensors' ({weights}) differs from the coordinator's", refusal);
-        var request = new EvaluationRequest(job.Id, false, "pso", 0, 0, [1, 0, 0, 0, 0], null);
+        var request = new EvaluationRequest(job.Id, SearchKind.Pso, "pso", 0, 0, [1, 0, 0, 0, 0], null);
         Assert.Contains("has not accepted job", changed.Evaluate(request).Refusal);
     }
 
@@ -123,7 +125,7 @@ public sealed class InputFingerprintTests : IDisposable
     {
         var config = SearchConfigParser.Load(RunFamily.Write(folder), _folder.Path);
         string adapter = SwarmMerge.Tests.Adapters.TestAdapters.Write(config.BaseModel, Path.Combine(folder, "lora"), ["q_proj", "v_proj"], rank: 2, alpha: 4, seed: 7);
-        string adapterConfig = Path.Combine(adapter, SwarmMerge.Adapters.LoraConfig.FileName);
+        string adapterConfig = Path.Combine(adapter, LoraConfig.FileName);
         File.WriteAllText(adapterConfig, File.ReadAllText(adapterConfig).Replace(config.BaseModel, "tiny-llama", StringComparison.Ordinal)); // not a local path
         return config with { Experts = [config.Experts[0], $"{config.BaseModel}+{adapter}"] };
     }
@@ -140,7 +142,7 @@ public sealed class InputFingerprintTests : IDisposable
         {
             Assert.Null(models.Join(job).Refusal);
         }
-        string weights = Path.Combine(_folder["worker"], "lora", SwarmMerge.Adapters.LoraAdapter.WeightsFileName);
+        string weights = Path.Combine(_folder["worker"], "lora", LoraAdapter.WeightsFileName);
         var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 1;
         File.WriteAllBytes(weights, bytes);
@@ -168,7 +170,7 @@ public sealed class InputFingerprintTests : IDisposable
         using (var models = WorkerModels.Open(worker))
         {
             Assert.Null(models.Join(job).Refusal);
-            var reply = models.Evaluate(new EvaluationRequest(job.Id, false, "pso", 0, 0, corner, null));
+            var reply = models.Evaluate(new EvaluationRequest(job.Id, SearchKind.Pso, "pso", 0, 0, corner, null));
             Assert.Null(reply.Refusal);
             Assert.Equal(here.Scores.Values, reply.Scores);
         }
@@ -177,7 +179,7 @@ public sealed class InputFingerprintTests : IDisposable
         var other = job with { AnchorFiles = [.. job.AnchorFiles.Select(f => f.Name.Contains("della") ? f with { Sha256 = new string('0', 64) } : f)] };
         using var changed = WorkerModels.Open(worker);
         Assert.Null(changed.Join(other).Refusal);
-        string refusal = changed.Evaluate(new EvaluationRequest(other.Id, false, "pso", 0, 0, corner, null)).Refusal!;
+        string refusal = changed.Evaluate(new EvaluationRequest(other.Id, SearchKind.Pso, "pso", 0, 0, corner, null)).Refusal!;
         Assert.Contains("anchor merge", refusal);
         Assert.Contains("anchors/della/model.safetensors", refusal);
     }

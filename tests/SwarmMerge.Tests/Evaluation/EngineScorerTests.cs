@@ -2,6 +2,7 @@ using SwarmMerge.Evaluation;
 using SwarmMerge.Inference;
 using SwarmMerge.Inference.Tokenization;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Evaluation;
 
@@ -84,7 +85,7 @@ public sealed class EngineScorerTests : IDisposable
         using var expertCheckpoint = Checkpoint.Open(expert);
         using var candidateCheckpoint = Checkpoint.Open(candidate);
         using var reference = SequenceClassificationModel.Open(candidateCheckpoint);
-        reference.Weights.LoadFrom(expertCheckpoint, only: EvaluationModel.IsHead);
+        reference.Weights.LoadFrom(expertCheckpoint, only: TensorNames.IsHead);
         var tokenizer = CheckpointTokenizer.Load(expert);
         var predicted = tasks.Tasks[0].Rows.Select(r =>
         {

@@ -1,4 +1,5 @@
 using SwarmMerge.Evaluation;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;
@@ -29,20 +30,20 @@ public sealed class BatchScoringTests
         public bool ScoresOneAtATime => false;
     }
 
-    private static ISearch Create(string kind) => kind switch
+    private static ISearch Create(SearchKind kind) => kind switch
     {
-        "pso" => new PsoSearch(Space, new PsoSettings { Steps = 6, Seed = 3 }),
-        "model-swarms" => new ModelSwarmsSearch(Space, new ModelSwarmsSettings { MaxIterations = 6, SwarmSize = 7, Seed = 3 }),
-        "cma-es" => CmaEsSearch.OverCoefficients(Space, new CmaEsSettings { MaxGenerations = 5, Seed = 3 }),
+        SearchKind.Pso => new PsoSearch(Space, new PsoSettings { Steps = 6, Seed = 3 }),
+        SearchKind.ModelSwarms => new ModelSwarmsSearch(Space, new ModelSwarmsSettings { MaxIterations = 6, SwarmSize = 7, Seed = 3 }),
+        SearchKind.CmaEs => CmaEsSearch.OverCoefficients(Space, new CmaEsSettings { MaxGenerations = 5, Seed = 3 }),
         _ => new RandomSearch(Space, new RandomSearchSettings { Evaluations = 25, IncludeMembers = true, Seed = 3 }),
     };
 
     [Theory]
-    [InlineData("pso")]
-    [InlineData("model-swarms")]
-    [InlineData("cma-es")]
-    [InlineData("random")]
-    public void Out_of_order_parallel_scoring_gives_the_log_of_one_at_a_time_scoring(string kind)
+    [InlineData(SearchKind.Pso)]
+    [InlineData(SearchKind.ModelSwarms)]
+    [InlineData(SearchKind.CmaEs)]
+    [InlineData(SearchKind.Random)]
+    public void Out_of_order_parallel_scoring_gives_the_log_of_one_at_a_time_scoring(SearchKind kind)
     {
         using var folder = new TestModels.TempFolder();
         var sequential = SearchSession.Run(Create(kind), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["one"]));

@@ -1,3 +1,4 @@
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;

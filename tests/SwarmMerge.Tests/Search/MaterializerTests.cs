@@ -1,5 +1,5 @@
 using SwarmMerge.IO;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;

@@ -1,4 +1,5 @@
 using SwarmMerge.Inference;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;

@@ -127,15 +127,15 @@ public sealed class PsoStartAndAnchorTests
     public void The_paper_preset_is_the_papers_algorithm()
     {
         var members = new SwarmMembers("base", ["a", "b", "c"]);
-        var paper = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["preset"] = "paper" });
+        var paper = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["preset"] = "paper" });
         var config = Config(members, paper);
-        var settings = SearchMethods.Pso(paper, config);
+        var settings = PsoMethod.Settings(paper, config);
         Assert.Equal((5, 0.2, 2.0, 2.0, 0), (settings.Steps, settings.Inertia, settings.Cognitive, settings.Social, settings.TiedSteps));
         Assert.Equal(InitialVelocity.Zero, settings.InitialVelocity);
         var (space, granularity, anchors) = SearchMethods.SpaceOf(paper, config);
         Assert.Equal((0.8, true, Granularity.Model), (space.DropRate, space.IncludeSparsified, granularity));
         Assert.Empty(anchors);
-        Assert.Null(SearchMethods.PsoStart(paper, space));
+        Assert.Null(PsoMethod.Start(paper, space));
         Assert.Equal(7 * 6, SearchMethods.DefaultBudget(config));
     }
 
@@ -143,13 +143,13 @@ public sealed class PsoStartAndAnchorTests
     public void A_presets_values_give_way_to_the_entrys_own()
     {
         var members = new SwarmMembers("base", ["a", "b"]);
-        var entry = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["preset"] = "paper", ["w"] = 0.5, ["steps"] = 9.0 });
-        var settings = SearchMethods.Pso(entry, Config(members, entry));
+        var entry = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["preset"] = "paper", ["w"] = 0.5, ["steps"] = 9.0 });
+        var settings = PsoMethod.Settings(entry, Config(members, entry));
         Assert.Equal((9, 0.5, 2.0), (settings.Steps, settings.Inertia, settings.Cognitive));
-        var bad = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["preset"] = "fast" });
-        Assert.Contains("unknown preset 'fast'", Assert.Throws<SearchConfigException>(() => SearchMethods.Pso(bad, Config(members, bad))).Message);
-        var fraction = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["steps"] = 2.5 });
-        Assert.Contains("'steps' must be an integer ≥ 0, not 2.5", Assert.Throws<SearchConfigException>(() => SearchMethods.Pso(fraction, Config(members, fraction))).Message);
+        var bad = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["preset"] = "fast" });
+        Assert.Contains("unknown preset 'fast'", Assert.Throws<SearchConfigException>(() => PsoMethod.Settings(bad, Config(members, bad))).Message);
+        var fraction = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["steps"] = 2.5 });
+        Assert.Contains("'steps' must be an integer ≥ 0, not 2.5", Assert.Throws<SearchConfigException>(() => PsoMethod.Settings(fraction, Config(members, fraction))).Message);
     }
 
     [Fact]
@@ -157,8 +157,8 @@ public sealed class PsoStartAndAnchorTests
     {
         using var folder = new TestModels.TempFolder();
         var members = SearchTestKit.WriteSwarm(folder, experts: 3, heads: false);
-        var entry = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["anchors"] = new List<object?>(), ["lambdas"] = new List<object?> { 0.7 } });
-        var start = SearchMethods.PsoStart(entry, members)!;
+        var entry = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["anchors"] = new List<object?>(), ["lambdas"] = new List<object?> { 0.7 } });
+        var start = PsoMethod.Start(entry, members)!;
         // Experts, then task arithmetic λ = 0.7 (no anchors here).
         Assert.Equal(4, start.Count);
         Assert.Equal([1 - 3 * 0.7, 0.7, 0.7, 0.7, 0, 0, 0], start[3]);
@@ -189,11 +189,11 @@ public sealed class PsoStartAndAnchorTests
     public void The_default_preset_starts_at_the_experts_the_anchors_and_task_arithmetic()
     {
         var members = new SwarmMembers("base", ["a", "b", "c", "d"]);
-        var entry = new SearchMethodConfig("pso", new Dictionary<string, object?>());
+        var entry = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?>());
         var (space, _, anchors) = SearchMethods.SpaceOf(entry, Config(members, entry));
         Assert.Equal(PsoPresets.Default["anchors"], anchors.Cast<object?>().ToList());
         var withAnchors = space with { Anchors = anchors.Select(a => new AnchorMember(a, a)).ToList() };
-        var start = SearchMethods.PsoStart(entry, withAnchors)!;
+        var start = PsoMethod.Start(entry, withAnchors)!;
         var lambdas = ((List<object?>)PsoPresets.Default["lambdas"]!).Cast<double>().ToList();
         Assert.Equal(4 + anchors.Count + lambdas.Count, start.Count);
         Assert.All(start, w => Assert.Equal(1, w.Sum(), 12));
@@ -213,7 +213,7 @@ public sealed class PsoStartAndAnchorTests
         var members = new SwarmMembers("base", ["a"]);
         foreach (var (anchors, message) in new[] { (new List<object?> { "slerp" }, "anchor 'slerp'"), (new List<object?> { "ties", "ties" }, "twice"), (new List<object?> { 3.0 }, "list of names") })
         {
-            var entry = new SearchMethodConfig("pso", new Dictionary<string, object?> { ["anchors"] = anchors });
+            var entry = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["anchors"] = anchors });
             Assert.Contains(message, Assert.Throws<SearchConfigException>(() => SearchMethods.SpaceOf(entry, Config(members, entry))).Message);
         }
     }

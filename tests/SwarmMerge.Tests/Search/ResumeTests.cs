@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
@@ -10,19 +11,19 @@ public sealed class ResumeTests
     private static readonly CoefficientSpace Space = new(memberCount: 5, groupCount: 2);
     private static readonly double[] Optimum = [-0.1, 0.5, 0.3, 0.2, 0.1, 0.3, 0.3, 0.1, 0.2, 0.1];
 
-    public static TheoryData<string> Kinds => ["pso", "model-swarms", "cma-es", "random"];
+    public static TheoryData<SearchKind> Kinds => [SearchKind.Pso, SearchKind.ModelSwarms, SearchKind.CmaEs, SearchKind.Random];
 
-    private static ISearch Create(string kind, ulong seed = 9) => kind switch
+    private static ISearch Create(SearchKind kind, ulong seed = 9) => kind switch
     {
-        "pso" => new PsoSearch(Space, new PsoSettings { Steps = 6, Seed = seed }),
-        "model-swarms" => new ModelSwarmsSearch(Space, new ModelSwarmsSettings { MaxIterations = 6, SwarmSize = 7, Seed = seed }),
-        "cma-es" => CmaEsSearch.OverCoefficients(Space, new CmaEsSettings { MaxGenerations = 5, Seed = seed }),
+        SearchKind.Pso => new PsoSearch(Space, new PsoSettings { Steps = 6, Seed = seed }),
+        SearchKind.ModelSwarms => new ModelSwarmsSearch(Space, new ModelSwarmsSettings { MaxIterations = 6, SwarmSize = 7, Seed = seed }),
+        SearchKind.CmaEs => CmaEsSearch.OverCoefficients(Space, new CmaEsSettings { MaxGenerations = 5, Seed = seed }),
         _ => new RandomSearch(Space, new RandomSearchSettings { Evaluations = 25, IncludeMembers = true, Seed = seed }),
     };
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void A_run_killed_at_any_point_resumes_to_exactly_the_uninterrupted_run(string kind)
+    public void A_run_killed_at_any_point_resumes_to_exactly_the_uninterrupted_run(SearchKind kind)
     {
         using var folder = new TestModels.TempFolder();
         var full = SearchSession.Run(Create(kind), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["full"]));
@@ -62,10 +63,10 @@ public sealed class ResumeTests
     public void A_run_stopped_by_its_budget_continues_with_a_larger_one_as_if_never_stopped()
     {
         using var folder = new TestModels.TempFolder();
-        var full = SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["full"]));
-        var partial = SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["run"], maxEvaluations: 13));
+        var full = SearchSession.Run(Create(SearchKind.Pso), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["full"]));
+        var partial = SearchSession.Run(Create(SearchKind.Pso), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["run"], maxEvaluations: 13));
         Assert.Equal("budget", partial.StoppedBy);
-        var continued = SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["run"]));
+        var continued = SearchSession.Run(Create(SearchKind.Pso), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder["run"]));
         Assert.Equal(13, continued.Replayed);
         Assert.Equal(File.ReadAllBytes(Path.Combine(folder["full"], EvaluationLog.FileName)), File.ReadAllBytes(Path.Combine(folder["run"], EvaluationLog.FileName)));
         Assert.Equal(Json(full.Best!.Record), Json(continued.Best!.Record));
@@ -75,9 +76,9 @@ public sealed class ResumeTests
     public void A_run_folder_refuses_a_different_search()
     {
         using var folder = new TestModels.TempFolder();
-        SearchSession.Run(Create("pso"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
+        SearchSession.Run(Create(SearchKind.Pso), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
         var error = Assert.Throws<InvalidDataException>(() =>
-            SearchSession.Run(Create("pso", seed: 10), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path)));
+            SearchSession.Run(Create(SearchKind.Pso, seed: 10), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path)));
         Assert.Contains("different search", error.Message);
     }
 
@@ -85,10 +86,10 @@ public sealed class ResumeTests
     public void A_log_that_another_search_wrote_is_not_replayed()
     {
         using var folder = new TestModels.TempFolder();
-        SearchSession.Run(Create("random"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
+        SearchSession.Run(Create(SearchKind.Random), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
         File.Delete(Path.Combine(folder.Path, SearchState.FileName));
         var error = Assert.Throws<InvalidDataException>(() =>
-            SearchSession.Run(Create("random", seed: 10), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path)));
+            SearchSession.Run(Create(SearchKind.Random, seed: 10), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path)));
         Assert.Contains("cannot be resumed", error.Message);
     }
 
@@ -96,7 +97,7 @@ public sealed class ResumeTests
     public void Reading_a_log_ignores_a_torn_last_line_but_not_a_broken_middle_one()
     {
         using var folder = new TestModels.TempFolder();
-        SearchSession.Run(Create("random"), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
+        SearchSession.Run(Create(SearchKind.Random), SearchTestKit.Quadratic(Optimum), SearchTestKit.Options(folder.Path));
         string path = Path.Combine(folder.Path, EvaluationLog.FileName);
         var lines = File.ReadAllLines(path);
         File.WriteAllText(path, string.Join('\n', lines.Take(3)) + "\n" + lines[3][..10]);

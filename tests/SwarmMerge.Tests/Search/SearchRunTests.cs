@@ -81,7 +81,7 @@ public sealed class SearchRunTests : IDisposable
         foreach (string anchor in new[] { "ties", "dare_ties", "della" })
         {
             string again = Path.Combine(_folder, "again-" + anchor);
-            using (var plan = SearchRun.BaselinePlan(parsed, anchor, new Dictionary<string, object?>()))
+            using (var plan = BaselinePlans.Of(parsed, anchor, new Dictionary<string, object?>()))
             {
                 Merging.MergeExecutor.Run(plan, again, new Merging.MergeOptions { Seed = parsed.Seed, Threads = 1 });
             }

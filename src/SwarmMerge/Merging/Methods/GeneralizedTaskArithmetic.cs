@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
-using SwarmMerge.Merging.Numerics;
 using SwarmMerge.Merging.Sparsification;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Merging.Methods;
 

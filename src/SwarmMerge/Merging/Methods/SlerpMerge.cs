@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Merging.Methods;
 

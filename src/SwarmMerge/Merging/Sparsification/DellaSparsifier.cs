@@ -1,5 +1,5 @@
 using System.Buffers;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Merging.Sparsification;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 
 namespace SwarmMerge.Merging.Sparsification;
 

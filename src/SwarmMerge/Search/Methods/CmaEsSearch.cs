@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
@@ -35,7 +36,7 @@ public sealed class CmaEsSearch : ISearch
     /// (σ₀ from <paramref name="settings"/>, 1/6 by default). Candidates' values are Evo points.
     /// </summary>
     public static CmaEsSearch Evo(EvoSpace space, CmaEsSettings? settings = null) =>
-        new("evo", settings ?? new CmaEsSettings(), space.Initial(), space.Lower(), space.Upper(), point => point,
+        new(SearchKind.Evo.LogName(), settings ?? new CmaEsSettings(), space.Initial(), space.Lower(), space.Upper(), point => point,
             new JsonObject { ["kind"] = "evo", ["merge_method"] = space.Method, ["experts"] = space.Experts.Count, ["layer_slices"] = space.LayerSlices,
                 ["weight_bounds"] = new JsonArray(space.WeightBounds.Lower, space.WeightBounds.Upper),
                 ["density_bounds"] = new JsonArray(space.DensityBounds.Lower, space.DensityBounds.Upper) });
@@ -71,7 +72,7 @@ public sealed class CmaEsSearch : ISearch
             }
             return point;
         }
-        return new CmaEsSearch("cma-es", settings ?? new CmaEsSettings(), free, null, null, ToCoefficients,
+        return new CmaEsSearch(SearchKind.CmaEs.LogName(), settings ?? new CmaEsSettings(), free, null, null, ToCoefficients,
             new JsonObject { ["kind"] = "coefficients", ["members"] = m, ["groups"] = space.GroupCount,
                 ["start"] = new JsonArray(start.Select(v => (JsonNode)v).ToArray()) });
     }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SwarmMerge.Merging.Numerics;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
@@ -56,7 +56,7 @@ public sealed class ElementwisePsoSearch : ISearch
     public static long RequiredBytes(int particles, long parameters) => (3L * particles + 1) * parameters * sizeof(float);
 
     /// <inheritdoc />
-    public string Name => "pso-elementwise";
+    public string Name => SearchKind.Pso.LogName() + "-elementwise";
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, _settings,

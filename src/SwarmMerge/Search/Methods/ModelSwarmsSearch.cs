@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 
 namespace SwarmMerge.Search.Methods;
@@ -27,7 +28,7 @@ namespace SwarmMerge.Search.Methods;
 public sealed class ModelSwarmsSearch(CoefficientSpace space, ModelSwarmsSettings settings) : ISearch
 {
     /// <inheritdoc />
-    public string Name => "model-swarms";
+    public string Name => SearchKind.ModelSwarms.LogName();
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, settings,

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
@@ -53,7 +54,7 @@ public sealed class PsoSearch : ISearch
         settings.RandomMode == PsoRandomMode.Elementwise ? new ElementwisePsoSearch(materializer, settings, start) : new PsoSearch(materializer.Space, settings, start);
 
     /// <inheritdoc />
-    public string Name => "pso";
+    public string Name => SearchKind.Pso.LogName();
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, _settings,

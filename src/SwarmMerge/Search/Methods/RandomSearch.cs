@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 
@@ -13,7 +14,7 @@ namespace SwarmMerge.Search.Methods;
 public sealed class RandomSearch(CoefficientSpace space, RandomSearchSettings settings) : ISearch
 {
     /// <inheritdoc />
-    public string Name => "random";
+    public string Name => SearchKind.Random.LogName();
 
     /// <inheritdoc />
     public JsonObject Describe() => SettingsJson.Describe(Name, settings,

@@ -49,7 +49,7 @@ internal sealed class MethodSpaces : IDisposable
         var (members, granularity, anchors) = SearchMethods.SpaceOf(method, _config);
         foreach (string anchor in anchors)
         {
-            SearchRun.BaselinePlan(_config, anchor, new Dictionary<string, object?>()).Dispose();
+            BaselinePlans.Of(_config, anchor, new Dictionary<string, object?>()).Dispose();
         }
         if (anchors.All(a => Directory.Exists(AnchorPath(a))))
         {
@@ -82,7 +82,7 @@ internal sealed class MethodSpaces : IDisposable
         string folder = AnchorPath(method);
         if (!Directory.Exists(folder))
         {
-            using var plan = SearchRun.BaselinePlan(_config, method, new Dictionary<string, object?>());
+            using var plan = BaselinePlans.Of(_config, method, new Dictionary<string, object?>());
             MergeExecutor.Run(plan, folder, new MergeOptions { Threads = _config.Threads, Seed = _config.Seed }, cancellation: _cancellation);
         }
         return new AnchorMember(method, folder);

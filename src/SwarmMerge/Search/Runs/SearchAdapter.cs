@@ -82,7 +82,7 @@ public static class SearchAdapter
         var materializer = spaces.Of(method);
         AdapterTerms? terms;
         string? reason;
-        if (method.Kind == "evo")
+        if (method.Kind == SearchKind.Evo)
         {
             terms = null;
             reason = "Evo's best model is a TIES or DARE merge, which trims task-vector entries one by one";

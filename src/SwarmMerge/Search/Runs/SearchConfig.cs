@@ -1,5 +1,5 @@
-using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Search.Runs;
 
@@ -56,10 +56,10 @@ public sealed record SearchConfig
 }
 
 /// <summary>One search of a run and its settings, as written in the config (<c>- pso: {steps: 5}</c>).</summary>
-/// <param name="Kind">pso, cma_es, evo, model_swarms or random.</param>
+/// <param name="Kind">The search (<c>pso</c>, <c>cma_es</c>, <c>evo</c>, <c>model_swarms</c> or <c>random</c> in the config).</param>
 /// <param name="Settings">The method's settings (names as in the config, e.g. <c>steps</c>, <c>w</c>, <c>granularity</c>), without <c>name</c>.</param>
-public sealed record SearchMethodConfig(string Kind, IReadOnlyDictionary<string, object?> Settings)
+public sealed record SearchMethodConfig(SearchKind Kind, IReadOnlyDictionary<string, object?> Settings)
 {
     /// <summary>The search's name in the run folder (<c>methods/NAME/</c>) and the report: its <c>name</c> setting, else its kind.</summary>
-    public string Name { get; init; } = Kind;
+    public string Name { get; init; } = Kind.ConfigName();
 }

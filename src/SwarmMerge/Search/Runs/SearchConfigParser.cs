@@ -1,7 +1,7 @@
 using System.Globalization;
-using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -10,9 +10,6 @@ namespace SwarmMerge.Search.Runs;
 /// <summary>Reads a <c>swarmmerge search</c> YAML file into a <see cref="SearchConfig"/>, with errors that give the line.</summary>
 public static class SearchConfigParser
 {
-    /// <summary>The search methods a config may list.</summary>
-    public static readonly string[] MethodKinds = ["pso", "cma_es", "evo", "model_swarms", "random"];
-
     private static readonly string[] Keys = ["base_model", "models", "tasks", "fitness", "methods", "budget", "baselines", "seed", "threads", "test_limit", "early_stopping", "tuned_baselines"];
 
     /// <summary>Reads <paramref name="path"/>; model and task paths resolve against <paramref name="workingDirectory"/>, as in mergekit.</summary>
@@ -86,7 +83,7 @@ public static class SearchConfigParser
             Experts = experts,
             Tasks = Resolve(Required("tasks")),
             Fitness = fitness,
-            Methods = values.TryGetValue("methods", out var methods) ? ParseMethods(methods, path) : [new SearchMethodConfig("pso", new Dictionary<string, object?>())],
+            Methods = values.TryGetValue("methods", out var methods) ? ParseMethods(methods, path) : [new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?>())],
             Budget = values.TryGetValue("budget", out var budget) ? Integer(budget, path, "budget", minimum: 1) : null,
             Baselines = values.TryGetValue("baselines", out var baselines) ? ParseBaselines(baselines, path) : [],
             TunedBaselines = values.TryGetValue("tuned_baselines", out var tuned) ? ParseTunedBaselines(tuned, path)
@@ -113,10 +110,8 @@ public static class SearchConfigParser
                 YamlMappingNode { Children.Count: 1 } mapping => (Scalar(mapping.Children.Keys.First(), path, "methods"), Mapping(mapping.Children.Values.First(), path)),
                 _ => throw new SearchConfigException($"{path}: line {item.Start.Line}: a method is a name or '- name: {{settings}}'."),
             };
-            if (!MethodKinds.Contains(kind))
-            {
-                throw new SearchConfigException($"{path}: line {item.Start.Line}: unknown search '{kind}' (use {string.Join(", ", MethodKinds)}).");
-            }
+            var searchKind = SearchKinds.FromConfigName(kind)
+                ?? throw new SearchConfigException($"{path}: line {item.Start.Line}: unknown search '{kind}' (use {string.Join(", ", SearchMethods.Names)}).");
             string name = kind;
             if (settings.Remove("name", out var named))
             {
@@ -127,7 +122,7 @@ public static class SearchConfigParser
             {
                 throw new SearchConfigException($"{path}: line {item.Start.Line}: search '{name}' is listed twice (give one of them a 'name').");
             }
-            methods.Add(new SearchMethodConfig(kind, settings) { Name = name });
+            methods.Add(new SearchMethodConfig(searchKind, settings) { Name = name });
         }
         return methods;
     }

@@ -26,19 +26,6 @@ public static class SearchRun
 
     private const string RunInfoFileName = "run.json";
 
-    /// <summary>Data-free baselines' parameters when the config names a method without any.</summary>
-    public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> BaselineDefaults = new Dictionary<string, IReadOnlyDictionary<string, object?>>
-    {
-        ["linear"] = new Dictionary<string, object?> { ["weight"] = 1.0 },
-        ["task_arithmetic"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["lambda"] = 0.5 },
-        ["ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5 },
-        ["dare_ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["normalize"] = true },
-        ["dare_linear"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["normalize"] = true },
-        ["breadcrumbs_ties"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.9, ["normalize"] = true },
-        ["della"] = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.5, ["epsilon"] = 0.1 },
-        ["model_stock"] = new Dictionary<string, object?>(),
-    };
-
     /// <summary>Starts a run of <paramref name="configPath"/> in the new (or empty) folder <paramref name="runDirectory"/>.</summary>
     /// <remarks>Every input is checked first (see <see cref="SearchRunPlan"/>); the folder is made only when all is valid.</remarks>
     /// <exception cref="SearchConfigException">The folder already holds a run (resume it instead) or the config is invalid.</exception>
@@ -107,10 +94,8 @@ public static class SearchRun
         return Run(plan, progress, cancellation, remote);
     }
 
-    /// <summary>The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.</summary>
-    internal const string CandidateFolder = ".candidate";
-
-    private static readonly string[] ScratchFolders = [CandidateFolder, ".evo-candidate", ".evo-best", ".baseline", ".baseline-best"];
+    // The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.
+    private static readonly string[] ScratchFolders = [SearchRunPlan.CandidateFolder, ".evo-candidate", ".evo-best", ".baseline", ".baseline-best"];
 
     private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote)
     {
@@ -218,7 +203,7 @@ public static class SearchRun
         string folder = Path.Combine(runDirectory, ".baseline");
         void Merge(string method, IReadOnlyDictionary<string, object?> parameters, string into)
         {
-            using var baseline = BaselinePlan(config, method, parameters);
+            using var baseline = BaselinePlans.Of(config, method, parameters);
             MergeExecutor.Run(baseline, into, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
         }
         foreach (var (method, parameters) in config.Baselines)
@@ -304,26 +289,6 @@ public static class SearchRun
             }
         }
         return reference;
-    }
-
-    /// <summary>The merge plan of baseline <paramref name="method"/> (its defaults when <paramref name="parameters"/> is empty).</summary>
-    public static MergePlan BaselinePlan(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters)
-    {
-        if (parameters.Count == 0 && BaselineDefaults.TryGetValue(method, out var defaults))
-        {
-            parameters = defaults;
-        }
-        var settings = parameters.ToDictionary(p => p.Key, p => (ParameterSetting)new ScalarSetting(p.Value ?? throw new SearchConfigException($"baseline {method}: '{p.Key}' has no value.")), StringComparer.Ordinal);
-        var mergeConfig = new MergeConfig(method, config.BaseModel, config.Experts.Select(e => new ModelEntry(e, new Dictionary<string, ParameterSetting>())).ToList(),
-            settings, null, null, null);
-        try
-        {
-            return MergePlanner.Create(mergeConfig, Environment.CurrentDirectory);
-        }
-        catch (MergeConfigException e)
-        {
-            throw new SearchConfigException($"baseline {method}: {e.Message}");
-        }
     }
 
     private static IProgress<ScoredCandidate>? Report(IProgress<SearchProgress>? progress, string method, int index, int count, int budget)

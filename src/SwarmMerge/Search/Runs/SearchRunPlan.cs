@@ -16,6 +16,9 @@ namespace SwarmMerge.Search.Runs;
 /// </summary>
 internal sealed class SearchRunPlan : IDisposable
 {
+    /// <summary>The scratch folder of the candidates the scorer writes to disk, inside the run folder.</summary>
+    public const string CandidateFolder = ".candidate";
+
     private readonly List<IDisposable> _owned = [];
 
     private SearchRunPlan(SearchConfig config, string runDirectory)
@@ -83,7 +86,7 @@ internal sealed class SearchRunPlan : IDisposable
         Spaces = Own(InConfig(() => new MethodSpaces(Config, RunDirectory, cancellation)));
         foreach (var (method, parameters) in Config.Baselines)
         {
-            InConfig(() => SearchRun.BaselinePlan(Config, method, parameters)).Dispose();
+            InConfig(() => BaselinePlans.Of(Config, method, parameters)).Dispose();
         }
         foreach (var (method, grid) in Config.TunedBaselines)
         {
@@ -93,7 +96,7 @@ internal sealed class SearchRunPlan : IDisposable
                 {
                     try
                     {
-                        SearchRun.BaselinePlan(Config, method, parameters).Dispose();
+                        BaselinePlans.Of(Config, method, parameters).Dispose();
                     }
                     catch (SearchConfigException e)
                     {
@@ -108,7 +111,7 @@ internal sealed class SearchRunPlan : IDisposable
             var method = Config.Methods[i];
             // Each search is built once here for its settings, and again by the run over its space.
             InConfig(() => Spaces.Check(method, space => SearchMethods.Create(method, Config, space, Budget)));
-            var evo = method.Kind == "evo" ? InConfig(() => SearchMethods.EvoSpaceOf(method, Config)) : null;
+            var evo = method.Kind == SearchKind.Evo ? InConfig(() => EvoMethod.SpaceOf(method, Config)) : null;
             if (evo is not null)
             {
                 using var _ = InConfig(() => MergePlanner.Create(evo.ToMergeConfig(evo.Initial()), Environment.CurrentDirectory));
@@ -118,7 +121,7 @@ internal sealed class SearchRunPlan : IDisposable
             searches.Add((method, evo, directory));
         }
         Searches = searches;
-        Scorer = Own(RunScoring.OpenScorer(TaskFile, Config.BaseModel, Optimization, Path.Combine(RunDirectory, SearchRun.CandidateFolder), Config.Threads, cancellation));
+        Scorer = Own(RunScoring.OpenScorer(TaskFile, Config.BaseModel, Optimization, Path.Combine(RunDirectory, CandidateFolder), Config.Threads, cancellation));
         foreach (var method in Config.Methods)
         {
             if (!Scorer.ScoresRows && method.Settings.ContainsKey("holdout"))

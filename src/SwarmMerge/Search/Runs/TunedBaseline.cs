@@ -29,16 +29,11 @@ public sealed record TunedBaseline(
     /// density + ε below 1). Linear, model stock and breadcrumbs (two coupled fractions) are not tuned.
     /// </summary>
     public static IReadOnlyList<(string Method, IReadOnlyDictionary<string, object?> Grid)> DefaultGrids(IEnumerable<string> baselines) =>
-        baselines.Distinct().Select(method => (method, Grid: method switch
-        {
-            "task_arithmetic" => Values("lambda", 0.3, 0.5, 0.7, 1.0),
-            "ties" or "dare_ties" or "dare_linear" => Values("density", 0.3, 0.5, 0.7, 0.9),
-            "della" => Values("density", 0.3, 0.5, 0.7),
-            _ => null,
-        })).Where(g => g.Grid is not null).Select(g => (g.method, (IReadOnlyDictionary<string, object?>)g.Grid!)).ToList();
-
-    private static Dictionary<string, object?> Values(string key, params double[] values) =>
-        new(StringComparer.Ordinal) { [key] = values.Select(v => (object?)v).ToList() };
+        baselines.Distinct().Select(method => (method, DataFreeMerges.Get(method)?.TuningGrid)).Where(g => g.TuningGrid is not null)
+            .Select(g => (g.method, (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                [g.TuningGrid!.Value.Key] = g.TuningGrid.Value.Values.Select(v => (object?)v).ToList(),
+            })).ToList();
 
     /// <summary>The row name of a tuned <paramref name="method"/>.</summary>
     public static string RowName(string method) => $"{method} (tuned)";
@@ -52,7 +47,7 @@ public sealed record TunedBaseline(
     {
         var points = new List<Dictionary<string, object?>>
         {
-            new(SearchRun.BaselineDefaults.GetValueOrDefault(method) ?? new Dictionary<string, object?>(), StringComparer.Ordinal),
+            new(DataFreeMerges.Get(method)?.Defaults ?? new Dictionary<string, object?>(), StringComparer.Ordinal),
         };
         foreach (var (key, value) in grid)
         {

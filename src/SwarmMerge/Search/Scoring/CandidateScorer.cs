@@ -1,5 +1,5 @@
 using SwarmMerge.Evaluation;
-using SwarmMerge.Adapters;
+using SwarmMerge.Models;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 

@@ -1,6 +1,7 @@
 using SwarmMerge.Adapters;
 using SwarmMerge.Evaluation;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
 

@@ -10,13 +10,10 @@ namespace SwarmMerge.Search.Space;
 /// </summary>
 public sealed class EvoSpace
 {
-    /// <summary>Merge methods whose per-model weight and density Evo searches.</summary>
-    public static readonly string[] Methods = ["ties", "dare_ties", "dare_linear"];
-
     /// <summary>The space of merging <paramref name="experts"/> into <paramref name="baseModel"/> with <paramref name="method"/>.</summary>
     /// <param name="baseModel">Base checkpoint folder.</param>
     /// <param name="experts">Expert checkpoint folders.</param>
-    /// <param name="method">One of <see cref="Methods"/>.</param>
+    /// <param name="method">One of <see cref="DataFreeMerges.EvoNames"/>.</param>
     /// <param name="layerSlices">Number of layer slices k, each with its own weights and densities (1 = one pair per model).</param>
     public EvoSpace(string baseModel, IReadOnlyList<string> experts, string method = "ties", int layerSlices = 1)
     {
@@ -24,9 +21,9 @@ public sealed class EvoSpace
         {
             throw new ArgumentException("Evo needs at least one expert.", nameof(experts));
         }
-        if (!Methods.Contains(method))
+        if (!DataFreeMerges.EvoNames.Contains(method))
         {
-            throw new ArgumentException($"Evo searches {string.Join(", ", Methods)}; not '{method}'.", nameof(method));
+            throw new ArgumentException($"Evo searches {string.Join(", ", DataFreeMerges.EvoNames)}; not '{method}'.", nameof(method));
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(layerSlices, 1);
         BaseModel = Path.GetFullPath(baseModel);

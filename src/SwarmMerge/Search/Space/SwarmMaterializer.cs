@@ -1,11 +1,10 @@
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using SwarmMerge.Adapters;
-using SwarmMerge.Evaluation;
 using SwarmMerge.IO;
 using SwarmMerge.Merging.Sparsification;
 using SwarmMerge.Merging;
+using SwarmMerge.Models;
 using SwarmMerge.Search;
 
 namespace SwarmMerge.Search.Space;
@@ -40,7 +39,7 @@ public sealed class SwarmMaterializer : IDisposable
         var unmerged = new List<string>();
         foreach (var tensor in baseModel.Tensors)
         {
-            if (tensor.DType.IsMergeable() && !EvaluationModel.IsHead(tensor.Name))
+            if (tensor.DType.IsMergeable() && !TensorNames.IsHead(tensor.Name))
             {
                 foreach (var expert in experts.Concat(anchors))
                 {
