@@ -77,14 +77,14 @@ internal static class ScaleBenchmark
         if (parts.Contains("materialize"))
         {
             Section(text, "## A search candidate: materialized into the engine's fp32 weights, and written as a checkpoint",
-                Invariant($"PSO's {2 * experts + 1} members (base, experts, DARE-sparsified experts), random affine coefficients per model, {threads} threads; {candidates} candidates after one untimed. The engine (its fp32 weights, loaded from the base as a search loads them) is opened first; the peak RSS of the materialization is measured from there (VmHWM reset with /proc/self/clear_refs). *Checkpoint* is the candidate written in BF16 as a checkpoint, what an external evaluator is given. Anonymous and file-backed (mapped checkpoint pages) peaks sampled every 5 ms."),
-                "| build | s per candidate | ns per parameter | RSS with the engine loaded (MB) | peak RSS while materializing (MB) | peak above the engine (MB) | of which anonymous / file-backed (MB) | allocated per candidate (MB) | checkpoint (s) |");
+                Invariant($"PSO's {2 * experts + 1} members (base, experts, DARE-sparsified experts), random affine coefficients per model, {threads} threads; {candidates} candidates after one untimed. The engine (its fp32 weights, loaded from the base as a search loads them) is opened first; the peak RSS of the materialization is measured from there (VmHWM reset with /proc/self/clear_refs). *Checkpoint* is the next candidate written in BF16 as a checkpoint, what an external evaluator is given (its SHA-256: the same candidate on every build, so equal digests are equal bytes). Anonymous and file-backed (mapped checkpoint pages) peaks sampled every 5 ms."),
+                "| build | s per candidate | ns per parameter | RSS with the engine loaded (MB) | peak RSS while materializing (MB) | peak above the engine (MB) | of which anonymous / file-backed (MB) | allocated per candidate (MB) | checkpoint (s) | checkpoint SHA-256 |");
             foreach (var (name, dll) in builds)
             {
                 MergeBenchmark.ReadAll(files);
                 var r = Child(dll, "scale-materialize-once", family.BaseModel, string.Join(',', family.Experts), Number(threads), Number(candidates), Path.Combine(family.Root, "candidate"));
                 double seconds = Get(r, "seconds");
-                Row(text, Invariant($"| {name} | {seconds:F2} | {seconds / shape.Parameters * 1e9:F2} | {Get(r, "engine_rss") / 1e6:F0} | {Get(r, "peak_rss") / 1e6:F0} | {(Get(r, "peak_rss") - Get(r, "engine_rss")) / 1e6:F0} | {(Get(r, "peak_anon") - Get(r, "engine_anon")) / 1e6:F0} / {(Get(r, "peak_file") - Get(r, "engine_file")) / 1e6:F0} | {Get(r, "allocated") / 1e6:F0} | {Get(r, "checkpoint_seconds"):F1} |"));
+                Row(text, Invariant($"| {name} | {seconds:F2} | {seconds / shape.Parameters * 1e9:F2} | {Get(r, "engine_rss") / 1e6:F0} | {Get(r, "peak_rss") / 1e6:F0} | {(Get(r, "peak_rss") - Get(r, "engine_rss")) / 1e6:F0} | {(Get(r, "peak_anon") - Get(r, "engine_anon")) / 1e6:F0} / {(Get(r, "peak_file") - Get(r, "engine_file")) / 1e6:F0} | {Get(r, "allocated") / 1e6:F0} | {Get(r, "checkpoint_seconds"):F1} | `{r["sha256"]!.GetValue<string>()[..16]}` |"));
             }
             text.AppendLine();
             Flush();
@@ -165,11 +165,12 @@ internal static class ScaleBenchmark
         clock.Restart();
         materializer.WriteCheckpoint(Next(candidates + 1), args[4], overwrite: true);
         double checkpoint = clock.Elapsed.TotalSeconds;
+        string digest = Digest(Directory.GetFiles(args[4], "*.safetensors").Order(StringComparer.Ordinal));
         Directory.Delete(args[4], recursive: true);
         Console.WriteLine(new JsonObject
         {
             ["seconds"] = seconds, ["engine_rss"] = engineRss, ["peak_rss"] = peak, ["allocated"] = allocated, ["checkpoint_seconds"] = checkpoint,
-            ["engine_anon"] = engineAnon, ["engine_file"] = engineFile, ["peak_anon"] = peakAnon, ["peak_file"] = peakFile,
+            ["engine_anon"] = engineAnon, ["engine_file"] = engineFile, ["peak_anon"] = peakAnon, ["peak_file"] = peakFile, ["sha256"] = digest,
         }.ToJsonString());
         return 0;
     }
@@ -215,6 +216,22 @@ internal static class ScaleBenchmark
             ["scoring_seconds"] = search.ScoringSeconds, ["run_seconds"] = clock.Elapsed.TotalSeconds, ["peak_rss"] = PageCache.PeakResidentBytes(),
         }.ToJsonString());
         return 0;
+    }
+
+    // SHA-256 over the files' bytes in order: equal digests, equal candidates.
+    private static string Digest(IEnumerable<string> files)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[16 << 20];
+        foreach (string file in files)
+        {
+            using var stream = File.OpenRead(file);
+            for (int read; (read = stream.Read(buffer)) > 0;)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     // Resets VmHWM to the current RSS (Linux ≥ 4.0), so the peak that follows is the next step's own.
