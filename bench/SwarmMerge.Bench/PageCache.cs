@@ -22,11 +22,22 @@ internal static class PageCache
         }
     }
 
-    public static long PeakResidentBytes()
+    /// <summary>This process's peak resident set (VmHWM), in bytes; −1 where /proc is missing.</summary>
+    public static long PeakResidentBytes() => StatusBytes("VmHWM:");
+
+    /// <summary>This process's resident set now (VmRSS), in bytes; −1 where /proc is missing.</summary>
+    public static long ResidentBytes() => StatusBytes("VmRSS:");
+
+    /// <summary>A size field of /proc/self/status (<c>VmHWM:</c>, <c>RssAnon:</c>, ...), in bytes; −1 where /proc is missing.</summary>
+    public static long StatusBytes(string field)
     {
+        if (!File.Exists("/proc/self/status"))
+        {
+            return -1;
+        }
         foreach (string line in File.ReadLines("/proc/self/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
             }

@@ -33,18 +33,34 @@ internal static class SyntheticCheckpoints
     /// <summary>Writes model number <paramref name="model"/> (0 = base) unless it already exists.</summary>
     public static void Write(string directory, Shape shape, int model, long maxShardBytes)
     {
+        var config = new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["model_type"] = "llama", ["hidden_size"] = shape.Hidden,
+            ["intermediate_size"] = shape.Intermediate, ["num_hidden_layers"] = shape.Layers, ["num_attention_heads"] = shape.Hidden / 128,
+            ["num_key_value_heads"] = shape.Hidden / 128, ["vocab_size"] = shape.Vocab, ["tie_word_embeddings"] = false, ["torch_dtype"] = "bfloat16",
+        };
+        Write(directory, Tensors(shape), config, model, maxShardBytes, normsAtOne: false);
+    }
+
+    /// <summary>
+    /// Writes model number <paramref name="model"/> (0 = base) of <paramref name="tensors"/> with <paramref name="config"/>
+    /// unless it already exists; with <paramref name="normsAtOne"/>, 1-D <c>*norm*</c> weights are 1 + the same small noise
+    /// (as trained RMSNorm weights are), so activations keep their scale through the layers.
+    /// </summary>
+    public static void Write(string directory, List<OutputTensor> tensors, JsonObject config, int model, long maxShardBytes, bool normsAtOne)
+    {
         if (File.Exists(Path.Combine(directory, "config.json")))
         {
             return;
         }
         string partial = FreshPartial(directory);
-        var tensors = Tensors(shape);
         using (var writer = new ShardedSafetensorsWriter(partial, tensors, maxShardBytes))
         {
             Parallel.For(0, tensors.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
                 var t = tensors[i];
                 long count = t.Shape.Aggregate(1L, (a, b) => a * b);
+                float offset = normsAtOne && t.Shape.Length == 1 && t.Name.Contains("norm", StringComparison.Ordinal) ? 1f : 0f;
                 const int Block = 1 << 20;
                 var values = new float[Block];
                 var bits = new ushort[Block];
@@ -52,18 +68,16 @@ internal static class SyntheticCheckpoints
                 {
                     int n = (int)Math.Min(Block, count - start);
                     Fill(values.AsSpan(0, n), (ulong)i, start, model);
+                    if (offset != 0)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(values.AsSpan(0, n), offset, values.AsSpan(0, n));
+                    }
                     FloatConversion.EncodeBFloat16(values.AsSpan(0, n), bits);
                     writer.Write(i, start * 2, MemoryMarshal.AsBytes(bits.AsSpan(0, n)));
                 }
             });
             writer.Complete();
         }
-        var config = new JsonObject
-        {
-            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["model_type"] = "llama", ["hidden_size"] = shape.Hidden,
-            ["intermediate_size"] = shape.Intermediate, ["num_hidden_layers"] = shape.Layers, ["num_attention_heads"] = shape.Hidden / 128,
-            ["num_key_value_heads"] = shape.Hidden / 128, ["vocab_size"] = shape.Vocab, ["tie_word_embeddings"] = false, ["torch_dtype"] = "bfloat16",
-        };
         File.WriteAllText(Path.Combine(partial, "config.json"), config.ToJsonString());
         Directory.Move(partial, directory);
     }

@@ -16,6 +16,7 @@ public sealed class MergeRun
 
     private readonly ShardedSafetensorsWriter? _writer;
     private readonly CancellationToken _cancellation;
+    private readonly ConcurrentBag<ChunkScratch> _scratch = [];
 
     internal MergeRun(ulong seed, int threads, IReadOnlyList<TensorMergeJob> jobs, ShardedSafetensorsWriter? writer, CancellationToken cancellation)
     {
@@ -93,11 +94,13 @@ public sealed class MergeRun
         }
         int capacity = chunks.Max(c => c.Count);
         var options = new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = _cancellation };
-        Parallel.ForEach(chunks, options, () => new ChunkScratch(capacity), (chunk, _, scratch) =>
+        // Scratch is kept from pass to pass (one per worker at a time): a new one per pass and worker was 1 MiB arrays on the
+        // large-object heap, which a process holding a large heap (a search, with the engine's weights) let pile up by ~1 GB.
+        Parallel.ForEach(chunks, options, () => (_scratch.TryTake(out var kept) ? kept : new ChunkScratch()).Reserve(capacity), (chunk, _, scratch) =>
         {
             body(chunk.Start, chunk.Count, scratch);
             return scratch;
-        }, _ => { });
+        }, _scratch.Add);
     }
 
     internal double[] SumChunks(long length, long rowLength, bool wholeRows, int width, Action<long, int, ChunkScratch, double[]> partial)

@@ -74,6 +74,63 @@ public sealed class MaterializerTests
         return result;
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Chunked_materialization_with_reused_buffers_is_bit_identical_to_one_pass_over_each_whole_tensor(int threads)
+    {
+        using var folder = new TestModels.TempFolder();
+        var members = SearchTestKit.WriteSwarm(folder, experts: 2, TensorDType.BF16);
+        using var materializer = SwarmMaterializer.Open(members, Granularity.Layer, threads);
+        // The embedding is longer than a chunk (a full chunk, then a short one); the small tensors after it reuse its buffers.
+        Assert.InRange(materializer.Tensors[0].ElementCount, SwarmMaterializer.ChunkElements + 1, 2L * SwarmMaterializer.ChunkElements - 1);
+        using var baseModel = Checkpoint.Open(members.BaseModel);
+        var experts = members.Experts.Select(Checkpoint.Open).ToList();
+        try
+        {
+            var random = new SearchRandom(3);
+            for (int candidate = 0; candidate < 3; candidate++)
+            {
+                var point = new RandomSearch(materializer.Space, new RandomSearchSettings()).Draw(random);
+                var output = materializer.Tensors.ToDictionary(t => t.Name, t => new float[t.ElementCount]);
+                materializer.Materialize(point, name => output[name]);
+                foreach (var tensor in materializer.Tensors)
+                {
+                    var row = materializer.Space.Row(point, materializer.Groups.Of(tensor.Name)).ToArray();
+                    var expected = WholeTensorMix(members, tensor.Name, TestModels.ReadFloats(baseModel, tensor.Name), experts.Select(e => TestModels.ReadFloats(e, tensor.Name)).ToList(), row);
+                    Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), output[tensor.Name].Select(BitConverter.SingleToInt32Bits));
+                }
+            }
+        }
+        finally
+        {
+            experts.ForEach(e => e.Dispose());
+        }
+    }
+
+    // The materializer's fp32 arithmetic in its order, each step over the whole tensor at once (no chunks, no scratch):
+    // θ = (Σc)·θ₀, then per expert + cᵢ·τᵢ and + c_{n+i}·mask(τᵢ/keep).
+    private static float[] WholeTensorMix(SwarmMembers members, string name, float[] baseValues, List<float[]> experts, double[] c)
+    {
+        int n = experts.Count;
+        float keep = (float)(1 - members.DropRate);
+        var output = new float[baseValues.Length];
+        var delta = new float[baseValues.Length];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(baseValues, (float)c.Sum(), output);
+        for (int i = 0; i < n; i++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Subtract(experts[i], baseValues, delta);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(delta, (float)c[1 + i], output, output);
+            ulong key = members.MaskKey(name, i);
+            for (int j = 0; j < delta.Length; j++)
+            {
+                delta[j] = CounterRandom.Keep(key, j, 1 - members.DropRate) ? delta[j] / keep : 0;
+            }
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(delta, (float)c[1 + n + i], output, output);
+        }
+        return output;
+    }
+
     [Fact]
     public void A_corner_is_its_member_and_the_sparsified_expert_keeps_about_one_entry_in_five()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
@@ -26,6 +27,7 @@ public sealed class SwarmMaterializer : IDisposable
     private readonly IModelSource[] _anchors;
     private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
     private readonly int _threads;
+    private readonly ConcurrentBag<ChunkBuffers> _scratch = [];
 
     private SwarmMaterializer(SwarmMembers members, ModelOpener opener, IModelSource baseModel, IModelSource[] experts, IModelSource[] anchors, Granularity granularity, int threads)
     {
@@ -266,7 +268,7 @@ public sealed class SwarmMaterializer : IDisposable
             {
                 mix.Compute(start, values, scratch);
             }
-            var encoded = new byte[count * size];
+            var encoded = scratch.Bytes(count * size);
             FloatConversion.Encode(tensor.DType, values, encoded);
             writer.Write(index, start * size, encoded);
         });
@@ -283,7 +285,7 @@ public sealed class SwarmMaterializer : IDisposable
             {
                 var floats = scratch.Get(2, count);
                 values.ReadFloats(start, floats);
-                var encoded = new byte[count * tensor.DType.SizeOf()];
+                var encoded = scratch.Bytes(count * tensor.DType.SizeOf());
                 FloatConversion.Encode(tensor.DType, floats, encoded);
                 writer.Write(output, start * tensor.DType.SizeOf(), encoded);
             });
@@ -311,27 +313,46 @@ public sealed class SwarmMaterializer : IDisposable
         }
     }
 
+    // The chunk buffers are kept from tensor to tensor (one set per worker at a time, at most a chunk long each): a
+    // set per tensor and worker was 1 MiB arrays on the large-object heap, about 0.85 GB of them per 0.5 B candidate,
+    // which the GC let grow the process by about 1 GB before it collected them.
     private void ForEachChunk(long length, Action<long, int, ChunkBuffers> body)
     {
         long chunks = (length + ChunkElements - 1) / ChunkElements;
-        int capacity = (int)Math.Min(ChunkElements, length);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, () => new ChunkBuffers(capacity), (chunk, _, scratch) =>
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, () => _scratch.TryTake(out var kept) ? kept : new ChunkBuffers(), (chunk, _, scratch) =>
         {
             long start = chunk * ChunkElements;
             body(start, (int)Math.Min(ChunkElements, length - start), scratch);
             return scratch;
-        }, _ => { });
+        }, _scratch.Add);
     }
 
     /// <inheritdoc />
     public void Dispose() => _opener.Dispose();
 
-    /// <summary>Per-thread buffers of one chunk.</summary>
-    private sealed class ChunkBuffers(int capacity)
+    /// <summary>One worker's buffers of one chunk: three fp32 and one of encoded bytes, grown to the longest chunk asked for.</summary>
+    private sealed class ChunkBuffers
     {
-        private readonly float[][] _buffers = [new float[capacity], new float[capacity], new float[capacity]];
+        private readonly float[][] _buffers = [[], [], []];
+        private byte[] _bytes = [];
 
-        public Span<float> Get(int slot, int count) => _buffers[slot].AsSpan(0, count);
+        public Span<float> Get(int slot, int count)
+        {
+            if (_buffers[slot].Length < count)
+            {
+                _buffers[slot] = new float[count];
+            }
+            return _buffers[slot].AsSpan(0, count);
+        }
+
+        public Span<byte> Bytes(int count)
+        {
+            if (_bytes.Length < count)
+            {
+                _bytes = new byte[count];
+            }
+            return _bytes.AsSpan(0, count);
+        }
     }
 
     /// <summary>One tensor's inputs and one group's coefficients, ready to compute chunks.</summary>
