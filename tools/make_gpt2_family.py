@@ -36,7 +36,8 @@ other skills, so that a search tuned on the light family meets a family it has n
 
 The forward pass below follows HF's modeling_gpt2.py (as tools/hf_reference.py's gpt2_forward, which the
 engine's own tests compare against). The tokenizer trainer, training loop, greedy decoding and file readers
-come from tools/make_example_family.py; the CLI runner and README tables from tools/make_light_family.py.
+come from tools/make_example_family.py; the held-out splits, tokenizer corpus,
+scoring rules, task writer, CLI runner and README tables from tools/make_light_family.py.
 """
 
 from __future__ import annotations

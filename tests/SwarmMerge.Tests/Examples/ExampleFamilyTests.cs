@@ -20,21 +20,21 @@ public sealed class ExampleFamilyTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     /// <summary>Each family: its folder, skills, the merge's row in <c>scores.json</c>, and the merge as mergekit YAML
-    /// (per-model parameters, then the top-level lines).</summary>
-    public static TheoryData<string, string[], string, string, string> Families => new()
+    /// (method, each model's parameters, the top-level lines).</summary>
+    public static TheoryData<string, string[], string, string, string, string> Families => new()
     {
         // task arithmetic at λ 0.7: the λ its README picks on the optimization split
         { "light-family", ["sentiment", "category", "plural", "antonym"], "task_arithmetic λ=0.7", "task_arithmetic",
-            "{weight: 1.0}|parameters: {lambda: 0.7}" },
+            "{weight: 1.0}", "parameters: {lambda: 0.7}" },
         // TIES at density 0.5: on GPT-2's layout task arithmetic pays only 7 points, sign-resolving merges pay
         { "gpt2-family", ["parity", "capital", "past", "next"], "ties (density 0.5)", "ties",
-            "{weight: 1.0, density: 0.5}|" },
+            "{weight: 1.0, density: 0.5}", "" },
     };
 
     [Theory]
     [MemberData(nameof(Families))]
     public void The_merge_beats_every_expert_by_15_points_with_the_recorded_scores(
-        string familyName, string[] skills, string row, string method, string parameters)
+        string familyName, string[] skills, string row, string method, string modelParameters, string topLevel)
     {
         string family = Path.Combine(SharedData.RepositoryRoot, "examples", familyName);
         var tasks = TaskFile.Load(Path.Combine(family, "tasks.yml")).LoadOptimization();
@@ -48,13 +48,12 @@ public sealed class ExampleFamilyTests : IDisposable
             experts[skill] = scores.Values.Average();
         }
 
-        string[] parts = parameters.Split('|');
-        string models = string.Concat(skills.Select(s => $"  - model: {family}/expert-{s}\n    parameters: {parts[0]}\n"));
+        string models = string.Concat(skills.Select(s => $"  - model: {family}/expert-{s}\n    parameters: {modelParameters}\n"));
         File.WriteAllText(_temp["merge.yml"], $$"""
             merge_method: {{method}}
             base_model: {{family}}/base
             models:
-            {{models}}{{parts[1]}}
+            {{models}}{{topLevel}}
             dtype: float32
             out_dtype: float32
             """);
