@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SwarmMerge.Evaluation;
 using SwarmMerge.Inference;
+using SwarmMerge.Numerics;
 using SwarmMerge.Search;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Runs;
