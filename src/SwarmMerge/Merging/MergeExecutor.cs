@@ -19,57 +19,38 @@ public static class MergeExecutor
         "chat_template.json", "generation_config.json",
     ];
 
-    private const int CopyBlockBytes = 16 << 20;
-
     /// <summary>Merges into <paramref name="outputDirectory"/>.</summary>
     public static MergeResult Run(MergePlan plan, string outputDirectory, MergeOptions options,
         IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         plan.CheckOutput(outputDirectory);
-        using var output = new AtomicDirectory(outputDirectory, options.Overwrite);
-        IReadOnlyList<string> shards;
-        long bytes;
-        using (var writer = new ShardedSafetensorsWriter(output.TemporaryPath, plan.Tensors.Select(t => t.Output).ToList(), options.MaxShardBytes))
+        using var output = new CheckpointOutput(outputDirectory, options.Overwrite, plan.Tensors.Select(t => t.Output).ToList(), options.MaxShardBytes);
+        var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), output, cancellation);
+        plan.Method.Prepare(run);
+        for (int i = 0; i < plan.Tensors.Count; i++)
         {
-            var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), writer, cancellation);
-            plan.Method.Prepare(run);
-            for (int i = 0; i < plan.Tensors.Count; i++)
+            cancellation.ThrowIfCancellationRequested();
+            var tensor = plan.Tensors[i];
+            if (tensor.Job is { } job)
             {
-                cancellation.ThrowIfCancellationRequested();
-                var tensor = plan.Tensors[i];
-                if (tensor.Job is { } job)
+                run.WithInputs(job, () =>
                 {
-                    run.WithInputs(job, () =>
-                    {
-                        job.Prefetch();
-                        plan.Method.Merge(job);
-                    });
-                }
-                else
-                {
-                    Copy(tensor, writer);
-                }
-                progress?.Report(new MergeProgress(i + 1, plan.Tensors.Count, tensor.Output.Name));
+                    job.Prefetch();
+                    plan.Method.Merge(job);
+                });
             }
-            writer.Complete();
-            shards = writer.ShardNames;
-            bytes = writer.TotalBytes;
+            else
+            {
+                using var view = tensor.CopyFrom!.OpenTensor(tensor.SourceName ?? tensor.Output.Name);
+                output.CopyBytes(tensor.Output.Name, view);
+            }
+            progress?.Report(new MergeProgress(i + 1, plan.Tensors.Count, tensor.Output.Name));
         }
+        var (shards, bytes) = output.CompleteTensors();
         WriteSupportFiles(plan, output.TemporaryPath, options.CopyTokenizer || plan.Config.TokenizerSource is not null);
         output.Commit();
         return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
-    }
-
-    private static void Copy(PlannedTensor tensor, ShardedSafetensorsWriter writer)
-    {
-        using var view = tensor.CopyFrom!.OpenTensor(tensor.SourceName ?? tensor.Output.Name);
-        int index = writer.IndexOf(tensor.Output.Name);
-        for (long offset = 0; offset < view.Info.ByteLength; offset += CopyBlockBytes)
-        {
-            int length = (int)Math.Min(CopyBlockBytes, view.Info.ByteLength - offset);
-            writer.Write(index, offset, view.Bytes(offset, length));
-        }
     }
 
     private static void WriteSupportFiles(MergePlan plan, string directory, bool copyTokenizer)

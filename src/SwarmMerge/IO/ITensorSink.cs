@@ -1,0 +1,8 @@
+namespace SwarmMerge.IO;
+
+/// <summary>Where a merge's output tensors go, chunk by chunk, from any thread: a checkpoint on disk, or weights in memory.</summary>
+public interface ITensorSink
+{
+    /// <summary>Takes values [<paramref name="start"/>, start + values.Length) of output tensor <paramref name="tensor"/>, in fp32.</summary>
+    void Write(string tensor, long start, ReadOnlySpan<float> values);
+}
