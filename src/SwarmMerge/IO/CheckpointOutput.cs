@@ -58,7 +58,7 @@ public sealed class CheckpointOutput : ITensorSink, IDisposable
     }
 
     /// <summary>Writes <paramref name="tensor"/> as the stored bytes of <paramref name="source"/> (same dtype and shape).</summary>
-    public void CopyBytes(string tensor, TensorView source)
+    public void Copy(string tensor, TensorView source)
     {
         int index = _writer.IndexOf(tensor);
         for (long offset = 0; offset < source.Info.ByteLength; offset += CopyBlockBytes)

@@ -5,4 +5,7 @@ public interface ITensorSink
 {
     /// <summary>Takes values [<paramref name="start"/>, start + values.Length) of output tensor <paramref name="tensor"/>, in fp32.</summary>
     void Write(string tensor, long start, ReadOnlySpan<float> values);
+
+    /// <summary>Takes output tensor <paramref name="tensor"/> as <paramref name="stored"/> holds it (same dtype and shape): a tensor the merge copies.</summary>
+    void Copy(string tensor, TensorView stored);
 }

@@ -6,8 +6,9 @@ using SwarmMerge.IO;
 namespace SwarmMerge.Merging;
 
 /// <summary>
-/// Runs a <see cref="MergePlan"/>: tensor by tensor (chunks in parallel), streaming from the memory-mapped
-/// inputs into shards written in a temporary folder that is moved into place only when complete.
+/// Runs a <see cref="MergePlan"/>: tensor by tensor (chunks in parallel), streaming from the memory-mapped inputs into
+/// a sink: a checkpoint (shards written in a temporary folder that is moved into place only when complete), or weights
+/// in memory.
 /// </summary>
 public static class MergeExecutor
 {
@@ -26,7 +27,17 @@ public static class MergeExecutor
         var clock = Stopwatch.StartNew();
         plan.CheckOutput(outputDirectory);
         using var output = new CheckpointOutput(outputDirectory, options.Overwrite, plan.Tensors.Select(t => t.Output).ToList(), options.MaxShardBytes);
-        var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), output, cancellation);
+        Run(plan, output, options, progress, cancellation);
+        var (shards, bytes) = output.CompleteTensors();
+        WriteSupportFiles(plan, output.TemporaryPath, options.CopyTokenizer || plan.Config.TokenizerSource is not null);
+        output.Commit();
+        return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Merges into <paramref name="sink"/>: every output tensor of the plan, computed ones chunk by chunk, copied ones as stored.</summary>
+    public static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), sink, cancellation);
         plan.Method.Prepare(run);
         for (int i = 0; i < plan.Tensors.Count; i++)
         {
@@ -43,14 +54,10 @@ public static class MergeExecutor
             else
             {
                 using var view = tensor.CopyFrom!.OpenTensor(tensor.SourceName ?? tensor.Output.Name);
-                output.CopyBytes(tensor.Output.Name, view);
+                sink.Copy(tensor.Output.Name, view);
             }
             progress?.Report(new MergeProgress(i + 1, plan.Tensors.Count, tensor.Output.Name));
         }
-        var (shards, bytes) = output.CompleteTensors();
-        WriteSupportFiles(plan, output.TemporaryPath, options.CopyTokenizer || plan.Config.TokenizerSource is not null);
-        output.Commit();
-        return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
     }
 
     private static void WriteSupportFiles(MergePlan plan, string directory, bool copyTokenizer)

@@ -276,7 +276,7 @@ public sealed class SwarmMaterializer : IDisposable
             return;
         }
         using var view = _base.OpenTensor(tensor.Name);
-        output.CopyBytes(tensor.Name, view);
+        output.Copy(tensor.Name, view);
     }
 
     private (TensorInfo Info, long Offset) Lookup(string tensorName) =>
