@@ -57,25 +57,19 @@ public static class PeftAdapterWriter
             sources.Add(tensor.Read);
         }
 
-        using var output = new AtomicDirectory(directory, overwrite);
-        using (var writer = new ShardedSafetensorsWriter(output.TemporaryPath, outputs, long.MaxValue))
+        using var output = new CheckpointOutput(directory, overwrite, outputs, long.MaxValue);
+        var values = new float[Block];
+        for (int i = 0; i < outputs.Count; i++)
         {
-            var values = new float[Block];
-            for (int i = 0; i < outputs.Count; i++)
+            long count = outputs[i].Shape.Aggregate(1L, (x, y) => x * y);
+            for (long start = 0; start < count; start += Block)
             {
-                long count = outputs[i].Shape.Aggregate(1L, (x, y) => x * y);
-                int size = outputs[i].DType.SizeOf();
-                var bytes = new byte[Block * size];
-                for (long start = 0; start < count; start += Block)
-                {
-                    int length = (int)Math.Min(Block, count - start);
-                    sources[i](start, values.AsSpan(0, length));
-                    FloatConversion.Encode(outputs[i].DType, values.AsSpan(0, length), bytes.AsSpan(0, length * size));
-                    writer.Write(i, start * size, bytes.AsSpan(0, length * size));
-                }
+                int length = (int)Math.Min(Block, count - start);
+                sources[i](start, values.AsSpan(0, length));
+                output.Write(outputs[i].Name, start, values.AsSpan(0, length));
             }
-            writer.Complete();
         }
+        output.CompleteTensors();
         File.Move(Path.Combine(output.TemporaryPath, Checkpoint.SingleFileName), Path.Combine(output.TemporaryPath, LoraAdapter.WeightsFileName));
         File.WriteAllText(Path.Combine(output.TemporaryPath, LoraConfig.FileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         foreach (var (name, text) in extraFiles ?? new Dictionary<string, string>())

@@ -6,8 +6,9 @@ using SwarmMerge.IO;
 namespace SwarmMerge.Merging;
 
 /// <summary>
-/// Runs a <see cref="MergePlan"/>: tensor by tensor (chunks in parallel), streaming from the memory-mapped
-/// inputs into shards written in a temporary folder that is moved into place only when complete.
+/// Runs a <see cref="MergePlan"/>: tensor by tensor (chunks in parallel), streaming from the memory-mapped inputs into
+/// a sink: a checkpoint (shards written in a temporary folder that is moved into place only when complete), or weights
+/// in memory.
 /// </summary>
 public static class MergeExecutor
 {
@@ -19,56 +20,43 @@ public static class MergeExecutor
         "chat_template.json", "generation_config.json",
     ];
 
-    private const int CopyBlockBytes = 16 << 20;
-
     /// <summary>Merges into <paramref name="outputDirectory"/>.</summary>
     public static MergeResult Run(MergePlan plan, string outputDirectory, MergeOptions options,
         IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         plan.CheckOutput(outputDirectory);
-        using var output = new AtomicDirectory(outputDirectory, options.Overwrite);
-        IReadOnlyList<string> shards;
-        long bytes;
-        using (var writer = new ShardedSafetensorsWriter(output.TemporaryPath, plan.Tensors.Select(t => t.Output).ToList(), options.MaxShardBytes))
-        {
-            var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), writer, cancellation);
-            plan.Method.Prepare(run);
-            for (int i = 0; i < plan.Tensors.Count; i++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var tensor = plan.Tensors[i];
-                if (tensor.Job is { } job)
-                {
-                    run.WithInputs(job, () =>
-                    {
-                        job.Prefetch();
-                        plan.Method.Merge(job);
-                    });
-                }
-                else
-                {
-                    Copy(tensor, writer);
-                }
-                progress?.Report(new MergeProgress(i + 1, plan.Tensors.Count, tensor.Output.Name));
-            }
-            writer.Complete();
-            shards = writer.ShardNames;
-            bytes = writer.TotalBytes;
-        }
+        using var output = new CheckpointOutput(outputDirectory, options.Overwrite, plan.Tensors.Select(t => t.Output).ToList(), options.MaxShardBytes);
+        Run(plan, output, options, progress, cancellation);
+        var (shards, bytes) = output.CompleteTensors();
         WriteSupportFiles(plan, output.TemporaryPath, options.CopyTokenizer || plan.Config.TokenizerSource is not null);
         output.Commit();
         return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
     }
 
-    private static void Copy(PlannedTensor tensor, ShardedSafetensorsWriter writer)
+    /// <summary>Merges into <paramref name="sink"/>: every output tensor of the plan, computed ones chunk by chunk, copied ones as stored.</summary>
+    public static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
     {
-        using var view = tensor.CopyFrom!.OpenTensor(tensor.SourceName ?? tensor.Output.Name);
-        int index = writer.IndexOf(tensor.Output.Name);
-        for (long offset = 0; offset < view.Info.ByteLength; offset += CopyBlockBytes)
+        var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), sink, cancellation);
+        plan.Method.Prepare(run);
+        for (int i = 0; i < plan.Tensors.Count; i++)
         {
-            int length = (int)Math.Min(CopyBlockBytes, view.Info.ByteLength - offset);
-            writer.Write(index, offset, view.Bytes(offset, length));
+            cancellation.ThrowIfCancellationRequested();
+            var tensor = plan.Tensors[i];
+            if (tensor.Job is { } job)
+            {
+                run.WithInputs(job, () =>
+                {
+                    job.Prefetch();
+                    plan.Method.Merge(job);
+                });
+            }
+            else
+            {
+                using var view = tensor.CopyFrom!.OpenTensor(tensor.SourceName ?? tensor.Output.Name);
+                sink.Copy(tensor.Output.Name, view);
+            }
+            progress?.Report(new MergeProgress(i + 1, plan.Tensors.Count, tensor.Output.Name));
         }
     }
 

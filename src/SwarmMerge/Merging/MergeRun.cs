@@ -1,11 +1,10 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using SwarmMerge.IO;
 
 namespace SwarmMerge.Merging;
 
 /// <summary>
-/// The state of one merge while it runs: seed, parallelism, the output writer, every tensor job, and a
+/// The state of one merge while it runs: seed, parallelism, the output sink, every tensor job, and a
 /// place for methods to keep work that spans tensors. It also owns the chunking rules, so every pass
 /// over a tensor sees the same chunk boundaries (which keeps reductions and tie counts reproducible).
 /// </summary>
@@ -14,16 +13,17 @@ public sealed class MergeRun
     /// <summary>Target elements per chunk (1 MiB of fp32): small enough to stay in cache-friendly buffers, large enough to amortize overhead.</summary>
     public const int TargetChunkElements = 1 << 18;
 
-    private readonly ShardedSafetensorsWriter? _writer;
+    private readonly ITensorSink? _sink;
     private readonly CancellationToken _cancellation;
-    private readonly ConcurrentBag<ChunkScratch> _scratch = [];
+    private readonly ChunkLoop _chunks;
 
-    internal MergeRun(ulong seed, int threads, IReadOnlyList<TensorMergeJob> jobs, ShardedSafetensorsWriter? writer, CancellationToken cancellation)
+    internal MergeRun(ulong seed, int threads, IReadOnlyList<TensorMergeJob> jobs, ITensorSink? sink, CancellationToken cancellation)
     {
         Seed = seed;
-        Threads = Math.Max(1, threads);
+        _chunks = new ChunkLoop(threads);
+        Threads = _chunks.Threads;
         Jobs = jobs;
-        _writer = writer;
+        _sink = sink;
         _cancellation = cancellation;
         foreach (var job in jobs)
         {
@@ -85,23 +85,8 @@ public sealed class MergeRun
         return chunks;
     }
 
-    internal void ForEachChunk(long length, long rowLength, bool wholeRows, Action<long, int, ChunkScratch> body)
-    {
-        var chunks = Chunks(length, rowLength, wholeRows);
-        if (chunks.Count == 0)
-        {
-            return;
-        }
-        int capacity = chunks.Max(c => c.Count);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = _cancellation };
-        // Scratch is kept from pass to pass (one per worker at a time): a new one per pass and worker was 1 MiB arrays on the
-        // large-object heap, which a process holding a large heap (a search, with the engine's weights) let pile up by ~1 GB.
-        Parallel.ForEach(chunks, options, () => (_scratch.TryTake(out var kept) ? kept : new ChunkScratch()).Reserve(capacity), (chunk, _, scratch) =>
-        {
-            body(chunk.Start, chunk.Count, scratch);
-            return scratch;
-        }, _scratch.Add);
-    }
+    internal void ForEachChunk(long length, long rowLength, bool wholeRows, Action<long, int, ChunkScratch> body) =>
+        _chunks.ForEach(length, rowLength, wholeRows, _cancellation, body);
 
     internal double[] SumChunks(long length, long rowLength, bool wholeRows, int width, Action<long, int, ChunkScratch, double[]> partial)
     {
@@ -125,22 +110,6 @@ public sealed class MergeRun
         return total;
     }
 
-    internal void WriteOutput(TensorMergeJob job, long start, ReadOnlySpan<float> values)
-    {
-        if (_writer is null)
-        {
-            throw new InvalidOperationException("This run has no output (dry run).");
-        }
-        int size = job.OutputDType.SizeOf();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(values.Length * size);
-        try
-        {
-            FloatConversion.Encode(job.OutputDType, values, buffer.AsSpan(0, values.Length * size));
-            _writer.Write(_writer.IndexOf(job.Name), start * size, buffer.AsSpan(0, values.Length * size));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    internal void WriteOutput(TensorMergeJob job, long start, ReadOnlySpan<float> values) =>
+        (_sink ?? throw new InvalidOperationException("This run has no output (dry run).")).Write(job.Name, start, values);
 }

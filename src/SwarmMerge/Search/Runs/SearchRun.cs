@@ -128,7 +128,7 @@ public static class SearchRun
             results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name });
         }
 
-        // Evo scored its candidates through a scratch checkpoint.
+        // With an external evaluator, Evo scored its candidates through a scratch checkpoint.
         if (Directory.Exists(evoCandidate))
         {
             Directory.Delete(evoCandidate, recursive: true);
@@ -250,12 +250,23 @@ public static class SearchRun
             EvaluationOutcome testScores;
             if (plan.Searches[i].Evo is { } evo)
             {
-                string written = i == 0 ? merged : Path.Combine(runDirectory, ".evo-best");
-                evo.WriteCheckpoint(result.Candidate.Values, written, new MergeOptions { Overwrite = true, Threads = config.Threads }, cancellation);
-                testScores = scorer.Score(written, test);
-                if (i != 0)
+                var options = new MergeOptions { Overwrite = true, Threads = config.Threads };
+                if (i == 0)
                 {
-                    Directory.Delete(written, recursive: true);
+                    evo.WriteCheckpoint(result.Candidate.Values, merged, options, cancellation);
+                    testScores = scorer.Score(merged, test);
+                }
+                else
+                {
+                    string scratch = Path.Combine(runDirectory, ".evo-best");
+                    using (var bestPlan = evo.Plan(result.Candidate.Values))
+                    {
+                        testScores = scorer.Score(bestPlan, options, scratch, test, cancellation: cancellation);
+                    }
+                    if (Directory.Exists(scratch))
+                    {
+                        Directory.Delete(scratch, recursive: true);
+                    }
                 }
             }
             else

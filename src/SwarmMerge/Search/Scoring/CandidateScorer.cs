@@ -1,4 +1,6 @@
 using SwarmMerge.Evaluation;
+using SwarmMerge.Inference;
+using SwarmMerge.Merging;
 using SwarmMerge.Models;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
@@ -7,8 +9,8 @@ namespace SwarmMerge.Search.Scoring;
 
 /// <summary>
 /// Scores search candidates with the built-in engine: one model (built once from the base's config) whose
-/// weight buffers each candidate overwrites, either straight from the coefficient space (no checkpoint
-/// written) or from a checkpoint folder. Failures become failed outcomes, so a search goes on; data this architecture
+/// weight buffers each candidate overwrites, straight from the coefficient space or from a merge plan (no checkpoint
+/// written), or from a checkpoint folder. Failures become failed outcomes, so a search goes on; data this architecture
 /// cannot take at all (<see cref="TaskDataException"/>, e.g. a prompt beyond its positions) stops the run at once.
 /// </summary>
 public sealed class CandidateScorer : ICandidateScorer
@@ -50,6 +52,14 @@ public sealed class CandidateScorer : ICandidateScorer
     {
         using var model = ModelOpener.OpenStandalone(directory, Environment.CurrentDirectory);
         _model.Model.Weights.LoadFrom(model);
+        return _model.Evaluate(tasks, goal);
+    });
+
+    /// <inheritdoc />
+    /// <remarks>The merge runs into the engine's weights (<see cref="WeightsSink"/>): nothing is written to disk.</remarks>
+    public EvaluationOutcome Score(MergePlan plan, MergeOptions options, string scratchDirectory, TaskSet tasks, ScoringGoal? goal = null, CancellationToken cancellation = default) => Guard(() =>
+    {
+        MergeExecutor.Run(plan, new WeightsSink(_model.Model.Weights, plan.Tensors.Select(t => t.Output).ToList()), options, cancellation: cancellation);
         return _model.Evaluate(tasks, goal);
     });
 

@@ -37,6 +37,14 @@ public sealed class ExternalCandidateScorer(ExternalEvaluator evaluator, string 
         return evaluator.EvaluateAsync(directory, tasks.Tasks.Select(t => t.Spec).ToList(), tasks.SplitName, cancellation).GetAwaiter().GetResult();
     }
 
+    /// <inheritdoc />
+    /// <remarks>The merge is written to <paramref name="scratchDirectory"/>, which the command scores (every row).</remarks>
+    public EvaluationOutcome Score(MergePlan plan, MergeOptions options, string scratchDirectory, TaskSet tasks, ScoringGoal? goal = null, CancellationToken cancellation = default)
+    {
+        MergeExecutor.Run(plan, scratchDirectory, options, cancellation: cancellation);
+        return Score(scratchDirectory, tasks);
+    }
+
     /// <summary>Removes the scratch checkpoint.</summary>
     public void Dispose()
     {

@@ -24,7 +24,8 @@ public static class RunScoring
 
     /// <summary>
     /// Scores one candidate: a point of the coefficient space (or an elementwise vector) straight from
-    /// <paramref name="materializer"/>; a point of <paramref name="evo"/> by merging it into <paramref name="evoScratch"/> first.
+    /// <paramref name="materializer"/>; a point of <paramref name="evo"/> through its merge plan (into the engine's weights,
+    /// or for an external evaluator into the checkpoint <paramref name="evoScratch"/>).
     /// It is scored on the rows it asks for, and may stop early once it cannot exceed its threshold.
     /// </summary>
     /// <returns>Per-task scores, or why the candidate failed (a merge the method refuses, an unwritable scratch folder).</returns>
@@ -34,7 +35,7 @@ public static class RunScoring
     /// <param name="candidate">The candidate (its rows and threshold say what to score, and when it may stop).</param>
     /// <param name="rows">The search's rows of the optimization split.</param>
     /// <param name="fitness">How task scores combine (for stopping early).</param>
-    /// <param name="evoScratch">Where an Evo candidate's checkpoint is written.</param>
+    /// <param name="evoScratch">Where an Evo candidate's checkpoint is written when the scorer needs one.</param>
     /// <param name="threads">Merge threads.</param>
     /// <param name="cancellation">Stops the merge or the scoring.</param>
     public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, RunRows rows, Fitness fitness, string evoScratch, int threads,
@@ -48,8 +49,8 @@ public static class RunScoring
         }
         try
         {
-            evo.WriteCheckpoint(candidate.Values, evoScratch, new MergeOptions { Overwrite = true, Threads = threads }, cancellation);
-            return scorer.Score(evoScratch, tasks, goal);
+            using var plan = evo.Plan(candidate.Values);
+            return scorer.Score(plan, new MergeOptions { Overwrite = true, Threads = threads }, evoScratch, tasks, goal, cancellation);
         }
         catch (Exception e) when (e is MergeConfigException or IOException)
         {

@@ -94,10 +94,13 @@ public sealed class EvoSpace
         return new MergeConfig(Method, BaseModel, models, new Dictionary<string, ParameterSetting>(), null, null, null);
     }
 
+    /// <summary>The merge plan of <paramref name="point"/> (its inputs opened; dispose it).</summary>
+    public MergePlan Plan(ReadOnlySpan<double> point) => MergePlanner.Create(ToMergeConfig(point), Directory.GetCurrentDirectory());
+
     /// <summary>Merges <paramref name="point"/> into the checkpoint folder <paramref name="outputDirectory"/>.</summary>
     public MergeResult WriteCheckpoint(ReadOnlySpan<double> point, string outputDirectory, MergeOptions options, CancellationToken cancellation = default)
     {
-        using var plan = MergePlanner.Create(ToMergeConfig(point), Directory.GetCurrentDirectory());
+        using var plan = Plan(point);
         return MergeExecutor.Run(plan, outputDirectory, options, cancellation: cancellation);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
@@ -26,8 +25,7 @@ public sealed class SwarmMaterializer : IDisposable
     private readonly IModelSource[] _experts;
     private readonly IModelSource[] _anchors;
     private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
-    private readonly int _threads;
-    private readonly ConcurrentBag<ChunkBuffers> _scratch = [];
+    private readonly ChunkLoop _chunks;
 
     private SwarmMaterializer(SwarmMembers members, ModelOpener opener, IModelSource baseModel, IModelSource[] experts, IModelSource[] anchors, Granularity granularity, int threads)
     {
@@ -36,7 +34,7 @@ public sealed class SwarmMaterializer : IDisposable
         _base = baseModel;
         _experts = experts;
         _anchors = anchors;
-        _threads = Math.Max(1, threads);
+        _chunks = new ChunkLoop(threads);
         var merged = new List<TensorInfo>();
         var unmerged = new List<string>();
         foreach (var tensor in baseModel.Tensors)
@@ -190,7 +188,7 @@ public sealed class SwarmMaterializer : IDisposable
         fixed (float* output = destination)
         {
             nint address = (nint)output;
-            ForEachChunk(info.ElementCount, (start, count, scratch) =>
+            ForEachChunk(info.ElementCount, CancellationToken.None, (start, count, scratch) =>
                 mix.Compute(start, new Span<float>((float*)address + start, count), scratch));
         }
     }
@@ -207,28 +205,21 @@ public sealed class SwarmMaterializer : IDisposable
         {
             Space.CheckLength(candidate.Values);
         }
-        using var output = new AtomicDirectory(outputDirectory, overwrite);
-        IReadOnlyList<string> shards;
-        long bytes;
         var outputs = _base.Tensors.Select(t => new OutputTensor(t.Name, t.DType, t.Shape)).ToList();
-        using (var writer = new ShardedSafetensorsWriter(output.TemporaryPath, outputs, maxShardBytes))
+        using var output = new CheckpointOutput(outputDirectory, overwrite, outputs, maxShardBytes);
+        foreach (var tensor in _base.Tensors)
         {
-            foreach (var tensor in _base.Tensors)
+            cancellation.ThrowIfCancellationRequested();
+            if (IsMerged(tensor.Name))
             {
-                cancellation.ThrowIfCancellationRequested();
-                if (IsMerged(tensor.Name))
-                {
-                    WriteMerged(candidate, tensor, writer);
-                }
-                else
-                {
-                    CopyFromBase(tensor, writer);
-                }
+                WriteMerged(candidate, tensor, output, cancellation);
             }
-            writer.Complete();
-            shards = writer.ShardNames;
-            bytes = writer.TotalBytes;
+            else
+            {
+                CopyFromBase(tensor, output, cancellation);
+            }
         }
+        var (shards, bytes) = output.CompleteTensors();
         foreach (string name in MergeExecutor.SupportFiles.Append("config.json"))
         {
             string source = Path.Combine(_base.Directory, name);
@@ -251,13 +242,11 @@ public sealed class SwarmMaterializer : IDisposable
         return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
     }
 
-    private void WriteMerged(Candidate candidate, TensorInfo tensor, ShardedSafetensorsWriter writer)
+    private void WriteMerged(Candidate candidate, TensorInfo tensor, CheckpointOutput output, CancellationToken cancellation)
     {
-        int index = writer.IndexOf(tensor.Name);
-        int size = tensor.DType.SizeOf();
         using var mix = candidate.Vector is null ? new TensorMix(this, tensor, Space.Row(candidate.Values, Groups.Of(tensor.Name))) : null;
         long offset = _merged[tensor.Name].Offset;
-        ForEachChunk(tensor.ElementCount, (start, count, scratch) =>
+        ForEachChunk(tensor.ElementCount, cancellation, (start, count, scratch) =>
         {
             var values = scratch.Get(2, count);
             if (mix is null)
@@ -268,37 +257,26 @@ public sealed class SwarmMaterializer : IDisposable
             {
                 mix.Compute(start, values, scratch);
             }
-            var encoded = scratch.Bytes(count * size);
-            FloatConversion.Encode(tensor.DType, values, encoded);
-            writer.Write(index, start * size, encoded);
+            output.Write(tensor.Name, start, values);
         });
     }
 
-    private void CopyFromBase(TensorInfo tensor, ShardedSafetensorsWriter writer)
+    private void CopyFromBase(TensorInfo tensor, CheckpointOutput output, CancellationToken cancellation)
     {
         if (_base is AdaptedModel adapted && adapted.Changes(tensor.Name))
         {
             // A base+adapter's own change to a tensor the experts lack: its values, not the stored bytes.
             using var values = _base.OpenValues(tensor.Name);
-            int output = writer.IndexOf(tensor.Name);
-            ForEachChunk(tensor.ElementCount, (start, count, scratch) =>
+            ForEachChunk(tensor.ElementCount, cancellation, (start, count, scratch) =>
             {
                 var floats = scratch.Get(2, count);
                 values.ReadFloats(start, floats);
-                var encoded = scratch.Bytes(count * tensor.DType.SizeOf());
-                FloatConversion.Encode(tensor.DType, floats, encoded);
-                writer.Write(output, start * tensor.DType.SizeOf(), encoded);
+                output.Write(tensor.Name, start, floats);
             });
             return;
         }
-        const int Block = 16 << 20;
         using var view = _base.OpenTensor(tensor.Name);
-        int index = writer.IndexOf(tensor.Name);
-        for (long offset = 0; offset < tensor.ByteLength; offset += Block)
-        {
-            int length = (int)Math.Min(Block, tensor.ByteLength - offset);
-            writer.Write(index, offset, view.Bytes(offset, length));
-        }
+        output.Copy(tensor.Name, view);
     }
 
     private (TensorInfo Info, long Offset) Lookup(string tensorName) =>
@@ -313,47 +291,14 @@ public sealed class SwarmMaterializer : IDisposable
         }
     }
 
-    // The chunk buffers are kept from tensor to tensor (one set per worker at a time, at most a chunk long each): a
-    // set per tensor and worker was 1 MiB arrays on the large-object heap, about 0.85 GB of them per 0.5 B candidate,
-    // which the GC let grow the process by about 1 GB before it collected them.
-    private void ForEachChunk(long length, Action<long, int, ChunkBuffers> body)
-    {
-        long chunks = (length + ChunkElements - 1) / ChunkElements;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, () => _scratch.TryTake(out var kept) ? kept : new ChunkBuffers(), (chunk, _, scratch) =>
-        {
-            long start = chunk * ChunkElements;
-            body(start, (int)Math.Min(ChunkElements, length - start), scratch);
-            return scratch;
-        }, _scratch.Add);
-    }
+    // The merge's chunks of a flat tensor (ChunkElements each), its scratch kept from tensor to tensor: a set per tensor
+    // and worker was 1 MiB arrays on the large-object heap, about 0.85 GB of them per 0.5 B candidate, which the GC let
+    // grow the process by about 1 GB before it collected them.
+    private void ForEachChunk(long length, CancellationToken cancellation, Action<long, int, ChunkScratch> body) =>
+        _chunks.ForEach(length, 1, wholeRows: false, cancellation, body);
 
     /// <inheritdoc />
     public void Dispose() => _opener.Dispose();
-
-    /// <summary>One worker's buffers of one chunk: three fp32 and one of encoded bytes, grown to the longest chunk asked for.</summary>
-    private sealed class ChunkBuffers
-    {
-        private readonly float[][] _buffers = [[], [], []];
-        private byte[] _bytes = [];
-
-        public Span<float> Get(int slot, int count)
-        {
-            if (_buffers[slot].Length < count)
-            {
-                _buffers[slot] = new float[count];
-            }
-            return _buffers[slot].AsSpan(0, count);
-        }
-
-        public Span<byte> Bytes(int count)
-        {
-            if (_bytes.Length < count)
-            {
-                _bytes = new byte[count];
-            }
-            return _bytes.AsSpan(0, count);
-        }
-    }
 
     /// <summary>One tensor's inputs and one group's coefficients, ready to compute chunks.</summary>
     private sealed class TensorMix : IDisposable
@@ -413,7 +358,7 @@ public sealed class SwarmMaterializer : IDisposable
             }
         }
 
-        public void Compute(long start, Span<float> output, ChunkBuffers scratch)
+        public void Compute(long start, Span<float> output, ChunkScratch scratch)
         {
             var baseValues = scratch.Get(0, output.Length);
             var delta = scratch.Get(1, output.Length);
