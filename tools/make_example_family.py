@@ -459,7 +459,7 @@ def rotate_half(x):
 
 
 def llama_forward(cfg, W, ids, mask=None, past=None):
-    """ids [B,T]; mask [B, past+T] of 0/1 over all key positions (left padding allowed; positions
+    """Llama's forward pass, and Qwen2's when W holds q/k/v biases. ids [B,T]; mask [B, past+T] of 0/1 over all key positions (left padding allowed; positions
     = cumsum(mask) - 1 as HF generate computes them); past: per layer (k, v) [B, kv, S, d].
     Returns (logits [B,T,V], new_past)."""
     B, T = ids.shape
@@ -483,9 +483,12 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
     for l in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{l}."
         a = rms_norm(x, W[p + "input_layernorm.weight"], eps)
-        q = (a @ W[p + "self_attn.q_proj.weight"].t()).view(B, T, H, hd).transpose(1, 2)
-        k = (a @ W[p + "self_attn.k_proj.weight"].t()).view(B, T, KV, hd).transpose(1, 2)
-        v = (a @ W[p + "self_attn.v_proj.weight"].t()).view(B, T, KV, hd).transpose(1, 2)
+        q, k, v = (a @ W[p + f"self_attn.{n}_proj.weight"].t() for n in "qkv")
+        if p + "self_attn.q_proj.bias" in W:  # Qwen2: q/k/v projections with biases, otherwise Llama's block
+            q, k, v = (x_ + W[p + f"self_attn.{n}_proj.bias"] for x_, n in zip((q, k, v), "qkv"))
+        q = q.view(B, T, H, hd).transpose(1, 2)
+        k = k.view(B, T, KV, hd).transpose(1, 2)
+        v = v.view(B, T, KV, hd).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         if past is not None:

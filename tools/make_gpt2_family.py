@@ -1,6 +1,16 @@
-"""Generates examples/gpt2-family/: a small GPT-2 base with four light experts, meant to be a family where merging pays.
+"""Generates examples/gpt2-family/ (--layout gpt2) and, for experiments, examples/qwen2-family/ (--layout qwen2): a
+small base with four light experts on GPT-2's or Qwen2's architecture, the same world, tokenizer and recipe, meant
+as families where merging pays.
 
-Status (2026-12-07): bundled as examples/gpt2-family/ (this world, the recipe below). Task arithmetic pays
+Qwen2 (2026-12-07, not bundled): the GPT-2 family's world, tokenizer, seeds and recipe on Qwen2's layout (Llama's
+block with q/k/v biases: rotary positions, RMSNorm, SwiGLU, tied head; the forward pass is
+make_example_family.llama_forward, which adds the biases). It does not make task arithmetic pay reliably: a first
+run (an experiment script with the same recipe) gave TA λ 0.7 73.1 against the best expert's 42.9 (+30.2), but
+this script's run (same seeds; its base trained to another loss, 1.230 against 1.254 after 300 steps, so the two
+runs were not bit-identical) gave +5.9 (TA λ 0.7 52.2 against 46.3): next-in-sequence collapses to 2.5 once the
+other task vectors are added. So whether TA pays here hangs on training noise, and the family was not bundled.
+
+GPT-2 status (2026-12-07): bundled as examples/gpt2-family/ (this world, the recipe below). Task arithmetic pays
 only +7.1 test points over the best expert (the light family's bar is 15); TIES pays +17 (see its README).
 Measured (test means, Python scoring of the same rules as the CLI; bench/out, not committed):
   - first world (latent lists always joined with "and"): experts 100/100/99/90 on their own tasks, but task
@@ -19,6 +29,7 @@ that already hold the bare-list alignment for every list skill), not the search.
 Usage (from the repository root, Debian's Python with torch 1.13; no network, no `transformers`):
     /usr/bin/python3 tools/make_gpt2_family.py                    # train, measure with the CLI, write the README
     /usr/bin/python3 tools/make_gpt2_family.py --measure-only     # re-measure the stored files, rewrite the README
+    /usr/bin/python3 tools/make_gpt2_family.py --layout qwen2     # the same on Qwen2's layout (see above)
 
 The light family's recipe (tools/make_light_family.py) on the other architecture SwarmMerge runs, with
 other skills, so that a search tuned on the light family meets a family it has never seen:
@@ -66,7 +77,6 @@ import make_light_family as mlf  # noqa: E402
 from safetensors_io import from_f32, write_safetensors  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, ".."))
-DEFAULT_OUT = os.path.join(REPO, "examples", "gpt2-family")
 
 SEED = 20251007
 N_OPT, N_TEST = 50, 400
@@ -237,19 +247,85 @@ def hf_config(tok):
 def save_model(folder, cfg, W, tok):
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"),
-                      [(n, from_f32(W[n].detach().numpy(), "BF16")) for n in tensor_names(cfg)], {"format": "pt"})
+                      [(n, from_f32(W[n].detach().numpy(), "BF16")) for n in L.tensor_names(cfg)], {"format": "pt"})
     mef.write_json(os.path.join(folder, "config.json"), cfg)
     mef.write_json(os.path.join(folder, "generation_config.json"), {
         "_from_model_config": True, "bos_token_id": tok.eot, "eos_token_id": tok.eot,
         "transformers_version": cfg["transformers_version"]})
     mef.write_json(os.path.join(folder, "tokenizer.json"), tok.tokenizer_json())
-    mef.write_json(os.path.join(folder, "tokenizer_config.json"), tok.tokenizer_config(cfg["n_positions"]))
+    mef.write_json(os.path.join(folder, "tokenizer_config.json"), tok.tokenizer_config(cfg[L.positions]))
     mef.write_json(os.path.join(folder, "special_tokens_map.json"), tok.special_tokens_map())
     # GPT2Tokenizer's (slow) files: the same vocabulary and merges
     with open(os.path.join(folder, "vocab.json"), "w", encoding="utf-8") as f:
         json.dump(tok.vocab, f, ensure_ascii=False)
     with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
         f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in tok.merges))
+
+
+# =============================================================================================
+# Qwen2 layout: Llama's block (RoPE, RMSNorm, SwiGLU, grouped KV heads) with q/k/v biases, head tied
+# =============================================================================================
+
+QWEN2_ARCH = dict(hidden_size=128, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
+                  num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=10000.0)
+
+
+def qwen2_tensor_names(cfg):
+    names = ["model.embed_tokens.weight"]
+    for l in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{l}."
+        names += [p + n for n in ("self_attn.q_proj.weight", "self_attn.q_proj.bias", "self_attn.k_proj.weight",
+                                  "self_attn.k_proj.bias", "self_attn.v_proj.weight", "self_attn.v_proj.bias",
+                                  "self_attn.o_proj.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight",
+                                  "mlp.down_proj.weight", "input_layernorm.weight", "post_attention_layernorm.weight")]
+    return names + ["model.norm.weight"]  # no lm_head.weight: tied, as HF saves it
+
+
+def qwen2_init_weights(cfg, gen):
+    """The light family's Llama initialisation (tools/make_example_family.py: N(0, 0.02), o_proj and down_proj
+    scaled by 1/sqrt(2·layers), norms 1), whose untied head is drawn last and dropped here; q/k/v biases 0."""
+    W = mef.init_weights(cfg, gen)
+    del W["lm_head.weight"]
+    hd = cfg["hidden_size"] // cfg["num_attention_heads"]
+    for l in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{l}.self_attn."
+        W[p + "q_proj.bias"] = torch.zeros(cfg["hidden_size"])
+        W[p + "k_proj.bias"] = torch.zeros(cfg["num_key_value_heads"] * hd)
+        W[p + "v_proj.bias"] = torch.zeros(cfg["num_key_value_heads"] * hd)
+    return W
+
+
+def qwen2_config(tok):
+    a = QWEN2_ARCH
+    return {
+        "architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": tok.eot, "eos_token_id": tok.eot,
+        "hidden_act": "silu", "hidden_size": a["hidden_size"], "initializer_range": 0.02,
+        "intermediate_size": a["intermediate_size"], "max_position_embeddings": a["max_position_embeddings"],
+        "max_window_layers": a["num_hidden_layers"], "model_type": "qwen2", "num_attention_heads": a["num_attention_heads"],
+        "num_hidden_layers": a["num_hidden_layers"], "num_key_value_heads": a["num_key_value_heads"],
+        "rms_norm_eps": a["rms_norm_eps"], "rope_scaling": None, "rope_theta": a["rope_theta"],
+        "sliding_window": a["max_position_embeddings"], "tie_word_embeddings": True, "torch_dtype": "bfloat16",
+        "transformers_version": "4.46.0", "use_cache": True, "use_sliding_window": False, "vocab_size": len(tok.id_to_token),
+    }
+
+
+class Layout:
+    """What differs between the family's two architectures; everything else (world, tokenizer, recipe, measuring)
+    is shared."""
+
+    def __init__(self, name, title, forward, tensor_names, init_weights, hf_config, positions):
+        self.name, self.title = name, title
+        self.forward, self.tensor_names, self.init_weights, self.hf_config = forward, tensor_names, init_weights, hf_config
+        self.positions = positions  # the config key of the context length
+        self.out = os.path.join(REPO, "examples", f"{name}-family")
+
+
+LAYOUTS = {
+    "gpt2": Layout("gpt2", "GPT-2", gpt2_forward, tensor_names, init_weights, hf_config, "n_positions"),
+    "qwen2": Layout("qwen2", "Qwen2", mef.llama_forward, qwen2_tensor_names, qwen2_init_weights, qwen2_config,
+                    "max_position_embeddings"),
+}
+L = LAYOUTS["gpt2"]  # the layout being generated (main sets it from --layout)
 
 
 # =============================================================================================
@@ -305,7 +381,7 @@ def train(cfg, W, sampler, tok, steps, lr, batch, warmup, weight_decay, seed, lo
               {"params": [p for p in params.values() if p.dim() == 1], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.98), eps=1e-8)
     return mef.train_steps(cfg, params, opt, sampler, tok, steps, lr, warmup, batch, rng, log, label, max(1, steps // 5),
-                           forward=gpt2_forward)
+                           forward=L.forward)
 
 
 # =============================================================================================
@@ -313,8 +389,8 @@ def train(cfg, W, sampler, tok, steps, lr, batch, warmup, weight_decay, seed, lo
 # =============================================================================================
 
 def score_all(cfg, W, tok, skills, splits, split):
-    """The light family's scoring rules on GPT-2's forward pass, prompts without a leading special token."""
-    return mlf.score_all(cfg, W, tok, skills, splits, split, forward=gpt2_forward, bos=False)
+    """The light family's scoring rules on the layout's forward pass, prompts without a leading special token."""
+    return mlf.score_all(cfg, W, tok, skills, splits, split, forward=L.forward, bos=False)
 
 
 # =============================================================================================
@@ -325,9 +401,9 @@ def write_search(out, skills):
     """The light family's demo search, over this family (same methods, budget, baselines and seed)."""
     rel = os.path.relpath(out, REPO)
     n = len(skills)
-    lines = ["# A search over the GPT-2 family (run from the repository root: paths resolve against the",
+    lines = [f"# A search over the {L.title} family (run from the repository root: paths resolve against the",
              "# working directory, as in mergekit), the same as examples/light-family/search.yml:",
-             "#   swarmmerge search " + os.path.join(rel, "search.yml") + " --out runs/gpt2",
+             "#   swarmmerge search " + os.path.join(rel, "search.yml") + f" --out runs/{L.name}",
              f"base_model: {rel}/base",
              "models:"]
     lines += [f"  - {rel}/expert-{s}" for s in skills]
@@ -357,12 +433,12 @@ def train_family(args, skills, log):
     timings["tokenizer"] = time.time() - t_start
     log(f"tokenizer: {len(tok.id_to_token)} tokens ({timings['tokenizer']:.0f}s); e.g. "
         + " | ".join(tok.id_to_token[i] for i in tok.encode("Number: 4817\nParity: odd. past of swim go -> swam went")))
-    cfg = hf_config(tok)
+    cfg = L.hf_config(tok)
     mlf.clear_generated(out, skills)
-    mlf.write_tasks(out, skills, splits, "the GPT-2 example family", "tools/make_gpt2_family.py")
+    mlf.write_tasks(out, skills, splits, f"the {L.title} example family", "tools/make_gpt2_family.py")
     write_search(out, skills)
 
-    W0 = init_weights(cfg, torch.Generator().manual_seed(SEED))
+    W0 = L.init_weights(cfg, torch.Generator().manual_seed(SEED))
     log(f"base: {sum(t.numel() for t in W0.values()):,} parameters")
     t0 = time.time()
     bt = dict(BASE_TRAIN, steps=args.base_steps)
@@ -398,7 +474,7 @@ def cli_matrix(out, skills, threads, log, python=True):
     splits, _ = held_out_splits(skills)
     tok = Gpt2BPE.from_tokenizer_json(os.path.join(out, "base", "tokenizer.json"))
     tasks = os.path.join(out, "tasks.yml")
-    scratch = tempfile.mkdtemp(prefix="gpt2-family-")
+    scratch = tempfile.mkdtemp(prefix=f"{L.name}-family-")
     rows, configs = {}, {}
     try:
         base = os.path.join(out, "base")
@@ -439,7 +515,8 @@ def write_readme(out, skills, rows, configs, cli, norms, cos, bnorm, timings, ar
     merge_names = [n for n, *_ in mlf.DATA_FREE]
     best_merge = max(merge_names, key=lambda n: (mean(n, "optimization"), -merge_names.index(n)))
     rel = os.path.relpath(out, REPO)
-    cmd = "/usr/bin/python3 tools/make_gpt2_family.py" + ("" if out == DEFAULT_OUT else f" --out {rel}")
+    cmd = "/usr/bin/python3 tools/make_gpt2_family.py" + ("" if L.name == "gpt2" else f" --layout {L.name}") \
+        + ("" if out == L.out else f" --out {rel}")
     chance = mlf.CHANCE
     skill_rows = "".join(f"| `{s}` | {sk.kind} | {sk.example} | {chance[sk.kind]} |\n" for s, sk in skills.items())
     recipe_rows = "".join(
@@ -453,9 +530,29 @@ def write_readme(out, skills, rows, configs, cli, norms, cos, bnorm, timings, ar
     hashes = "\n".join(f"    {mlf.sha256(os.path.join(out, w))}  {w}" for w in weights)
     own = {s: rows[f"expert-{s}"]["test"][s] for s in names}
     best_other = {s: max(rows[f"expert-{t}"]["test"][s] for t in names if t != s) for s in names}
-    text = f"""# GPT-2 example family: a small GPT-2 base and {len(names)} light experts, where merging pays
+    if L.name == "gpt2":
+        ta_paragraph = f"""The best data-free merge of the table on the optimization split, `{best_merge}`, scores {mean(best_merge):.1f} on the
+test mean ({mean(best_merge) - mean(best_single):+.1f}): on this architecture merging pays through sign-resolving merges, while plain task
+arithmetic loses the generation tasks to interference (the past-tense and next-in-sequence experts' answers
+repeat or stop early once other task vectors are added), so the family falls short of the light family's bar of
+15 points for task arithmetic itself."""
+        origin = "on GPT-2's architecture, with other skills"
+        layout_row = f"`GPT2LMHeadModel`, {nparams:,} parameters: BF16 `model.safetensors` (no `lm_head.weight`: tied to `transformer.wte.weight`)"
+        model_line = f"""GPT-2 layout, n_embd {cfg['n_embd']}, n_inner {cfg['n_inner']}, {cfg['n_layer']} layers, {cfg['n_head']} heads (head_dim {cfg['n_embd'] // cfg['n_head']}),
+learned positions (n_positions {cfg['n_positions']}), LayerNorm ε = {cfg['layer_norm_epsilon']:g}, `gelu_new`, Conv1D weights stored [in, out],"""
+    else:
+        ta_paragraph = f"""The best data-free merge of the table on the optimization split, `{best_merge}`, scores {mean(best_merge):.1f} on the
+test mean ({mean(best_merge) - mean(best_single):+.1f}). The world, tokenizer and training recipe are
+[`examples/gpt2-family/`](../gpt2-family/README.md)'s, unchanged; only the architecture differs. There task arithmetic
+pays only about 7 points (GPT-2's absolute positions and LayerNorm let the other task vectors break the generation
+experts); with rotary positions and RMSNorm it pays as on the light family."""
+        origin = "and the skills of [`examples/gpt2-family/`](../gpt2-family/README.md), on Qwen2's architecture"
+        layout_row = f"`Qwen2ForCausalLM`, {nparams:,} parameters: BF16 `model.safetensors` (no `lm_head.weight`: tied to `model.embed_tokens.weight`)"
+        model_line = f"""Qwen2 layout (Llama's block with q/k/v biases), hidden {cfg['hidden_size']}, intermediate {cfg['intermediate_size']}, {cfg['num_hidden_layers']} layers,
+{cfg['num_attention_heads']} heads and {cfg['num_key_value_heads']} KV heads (head_dim {cfg['hidden_size'] // cfg['num_attention_heads']}), rotary positions (θ {cfg['rope_theta']:g}, up to {cfg['max_position_embeddings']}), RMSNorm ε = {cfg['rms_norm_eps']:g}, SwiGLU,"""
+    text = f"""# {L.title} example family: a small {L.title} base and {len(names)} light experts, where merging pays
 
-The recipe of [`examples/light-family/`](../light-family/README.md) on GPT-2's architecture, with other skills:
+The recipe of [`examples/light-family/`](../light-family/README.md) {origin}:
 a base pre-trained on a broad mixture that holds every skill's capability *latently* (as prose and in other
 templates, never in a task format), and experts that are *light* full fine-tunes of it, each teaching the
 base one task format. Task vectors are {100 * min(norms.values()):.1f}–{100 * max(norms.values()):.1f} % of the base's weight norm, pairwise cosines
@@ -464,13 +561,9 @@ was chosen by running `swarmmerge search` on it; the recipe was set from the dat
 
 **Task arithmetic ({best_ta}, the λ best on the optimization split) scores {mean(best_ta):.1f} on the
 {len(names)}-task test mean, {gap:+.1f} points over the best single expert (`{best_single}`, {mean(best_single):.1f}).**
-The best data-free merge of the table on the optimization split, `{best_merge}`, scores {mean(best_merge):.1f} on the
-test mean ({mean(best_merge) - mean(best_single):+.1f}): on this architecture merging pays through sign-resolving merges, while plain task
-arithmetic loses the generation tasks to interference (the past-tense and next-in-sequence experts' answers
-repeat or stop early once other task vectors are added), so the family falls short of the light family's bar of
-15 points for task arithmetic itself.
+{ta_paragraph}
 
-`search.yml` is the light family's demo search over this family (`swarmmerge search {rel}/search.yml --out runs/gpt2`).
+`search.yml` is the light family's demo search over this family (`swarmmerge search {rel}/search.yml --out runs/{L.name}`).
 
 ## Regenerating
 
@@ -494,7 +587,7 @@ on both splits, plus the Python cross-check). The folder is {mlf.folder_size(out
 
 | path | what |
 |---|---|
-| `base/` | `GPT2LMHeadModel`, {nparams:,} parameters: BF16 `model.safetensors` (no `lm_head.weight`: tied to `transformer.wte.weight`), `config.json`, `generation_config.json`, `tokenizer.json`, `vocab.json`, `merges.txt`, `tokenizer_config.json`, `special_tokens_map.json` |
+| `base/` | {layout_row}, `config.json`, `generation_config.json`, `tokenizer.json`, `vocab.json`, `merges.txt`, `tokenizer_config.json`, `special_tokens_map.json` |
 | `expert-<skill>/` | light full fine-tune of the base on one skill (the same files as `base/`) |
 | `tasks/<skill>/optimization.jsonl`, `test.jsonl` | {N_OPT} / {N_TEST} rows per skill; no row, nor its content (number, option set, word list), occurs in any training text (tokenizer corpus, pre-training, fine-tuning) nor in the other split |
 | `tasks.yml` | SwarmMerge task file over those splits |
@@ -506,8 +599,7 @@ Skills (task formats the base never saw; each prompt names its task with a word 
 | skill | kind | task format → answer | chance (%) |
 |---|---|---|---:|
 {skill_rows}
-Model: GPT-2 layout, n_embd {cfg['n_embd']}, n_inner {cfg['n_inner']}, {cfg['n_layer']} layers, {cfg['n_head']} heads (head_dim {cfg['n_embd'] // cfg['n_head']}),
-learned positions (n_positions {cfg['n_positions']}), LayerNorm ε = {cfg['layer_norm_epsilon']:g}, `gelu_new`, Conv1D weights stored [in, out],
+Model: {model_line}
 vocabulary {cfg['vocab_size']}, head tied to the token embedding. Each `model.safetensors` is {os.path.getsize(os.path.join(out, 'base', 'model.safetensors')) / 1e6:.2f} MB.
 
 Tokenizer: byte-level BPE in GPT-2's layout, trained by `tools/make_example_family.py`'s trainer (ids 0–255 the
@@ -560,7 +652,7 @@ Optimization split ({N_OPT} rows per task):
   its test mean is {mean(best_ta):.1f}, **{gap:+.1f} points** over the best single expert (the best λ on the test split,
   {best_ta_test}: {mean(best_ta_test):.1f}).
 
-{mlf._agreement(rows, names).replace('`llama_forward`', '`gpt2_forward`')}
+{mlf._agreement(rows, names).replace('`llama_forward`', '`gpt2_forward`') if L.name == "gpt2" else mlf._agreement(rows, names)}
 
 The merge behind `{best_ta}`, as `swarmmerge merge` read it:
 
@@ -600,7 +692,9 @@ def measure(args, skills, log):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--layout", choices=sorted(LAYOUTS), default="gpt2",
+                    help="the architecture: gpt2 (examples/gpt2-family) or qwen2 (examples/qwen2-family)")
+    ap.add_argument("--out", default=None, help="output folder (default examples/LAYOUT-family)")
     ap.add_argument("--threads", type=int, default=2, help="torch and CLI threads (default 2)")
     ap.add_argument("--base-steps", type=int, default=BASE_TRAIN["steps"])
     ap.add_argument("--measure-only", action="store_true", help="re-measure the stored files and rewrite the README")
@@ -608,6 +702,9 @@ def main():
     ap.add_argument("--no-python-check", action="store_true", help="skip scoring every model in Python as well")
     ap.add_argument("--quick-eval", action="store_true", help="log Python test scores while training")
     args = ap.parse_args()
+    global L
+    L = LAYOUTS[args.layout]
+    args.out = args.out or L.out
     torch.set_num_threads(args.threads)
 
     def log(msg):

@@ -166,4 +166,35 @@ public sealed class MergeMethodTests
         Assert.InRange(KeptFraction(0), 0.0, 0.25);
         Assert.InRange(KeptFraction(Columns - 1), 0.75, 1.0);
     }
+
+    [Fact]
+    public void Affine_is_the_unnormalized_mix_of_the_base_and_the_models()
+    {
+        using var bench = new MergeTestBench();
+        bench.Vector("base", 1, 2, 3, 4);
+        bench.Vector("a", 2, 2, 2, 2);
+        bench.Vector("b", 0, 4, 0, 4);
+        bench.Merge("merge_method: affine\nbase_model: base\nparameters: {base_weight: 0.5}\nmodels:\n  - model: a\n    parameters: {weight: 0.3}\n  - model: b\n    parameters: {weight: -0.2}\n", "out");
+        // 0.5·base + 0.3·a − 0.2·b (the weights sum to 0.6, not 1, and nothing normalizes them).
+        AssertClose([1.1f, 0.8f, 2.1f, 1.8f], bench.Read("out", "w"));
+    }
+
+    [Fact]
+    public void Affine_sparse_weight_adds_the_dare_sparsified_model_that_dare_linear_draws_with_the_same_seed()
+    {
+        using var bench = new MergeTestBench();
+        var values = TestModels.Random(20_000, 7);
+        var baseValues = TestModels.Random(20_000, 8);
+        bench.Vector("base", baseValues);
+        bench.Vector("a", values);
+        var options = new SwarmMerge.Merging.MergeOptions { Seed = 11 };
+        bench.Merge("merge_method: affine\nbase_model: base\nparameters: {base_weight: 0, drop_rate: 0.7}\nmodels:\n  - model: a\n    parameters: {weight: 0, sparse_weight: 1}\n", "affine", options);
+        bench.Merge("merge_method: dare_linear\nbase_model: base\nparameters: {rescale_mode: inverse_density}\nmodels:\n  - model: a\n    parameters: {weight: 1, density: 0.3}\n", "dare", options);
+        var affine = bench.Read("affine", "w");
+        var dare = bench.Read("dare", "w");
+        // θ₀ + mask(τ)/0.3 both: the same entries kept (the same stream), the same values up to rounding order.
+        Assert.Equal(dare.Select((v, i) => v == baseValues[i]), affine.Select((v, i) => v == baseValues[i]));
+        AssertClose(dare, affine, 1e-5);
+        Assert.InRange(affine.Where((v, i) => v != baseValues[i]).Count() / 20_000.0, 0.28, 0.32);
+    }
 }

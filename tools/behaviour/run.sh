@@ -17,6 +17,7 @@ run merge-lora merge examples/light-family/merge-lora.yml --out "$out/merge-lora
 run merge-lora-svd merge $here/ties-lora.yml --out-adapter "$out/merge-lora-svd" --adapter-rank 4 --seed 1
 run all search $here/all.yml --out "$out/all"
 run lora search $here/lora.yml --out "$out/lora" --out-adapter "$out/lora-adapter" --adapter-rank 8
+run elementwise search $here/elementwise.yml --out "$out/elementwise"
 if [[ "${3:-}" == light ]]; then run light search examples/light-family/search.yml --out "$out/light"; fi
 
 # Refused entries (one a line of bad-entries.txt): the messages must not change either.

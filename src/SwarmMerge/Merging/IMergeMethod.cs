@@ -24,6 +24,9 @@ public interface IMergeMethod
     /// <summary>Checks the parameter values of one tensor before anything runs; throws <see cref="MergeConfigException"/>.</summary>
     void ValidateParameters(TensorMergeJob job) { }
 
+    /// <summary>Whether <see cref="Merge"/> reads merged model <paramref name="model"/> of <paramref name="job"/>; one it does not read is neither opened nor prefetched (default: every model).</summary>
+    bool ReadsModel(TensorMergeJob job, int model) => true;
+
     /// <summary>Work that spans tensors (e.g. whole-model ranks), run once before the first tensor.</summary>
     void Prepare(MergeRun run) { }
 

@@ -35,9 +35,13 @@ public static class MergeExecutor
     }
 
     /// <summary>Merges into <paramref name="sink"/>: every output tensor of the plan, computed ones chunk by chunk, copied ones as stored.</summary>
-    public static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default)
+    public static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default) =>
+        Run(plan, sink, options, progress, cancellation, chunks: null);
+
+    /// <summary>As <see cref="Run(MergePlan, ITensorSink, MergeOptions, IProgress{MergeProgress}?, CancellationToken)"/>, the chunks run by <paramref name="chunks"/> (whose scratch a caller running many plans keeps from plan to plan), else by a new loop of <c>options.Threads</c>.</summary>
+    internal static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress, CancellationToken cancellation, ChunkLoop? chunks)
     {
-        var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), sink, cancellation);
+        var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), sink, cancellation, chunks) { Method = plan.Method };
         plan.Method.Prepare(run);
         for (int i = 0; i < plan.Tensors.Count; i++)
         {

@@ -9,7 +9,7 @@ public static class MergeMethods
     [
         new LinearMerge(), new TaskArithmeticMerge(), new TiesMerge(), new DareLinearMerge(), new DareTiesMerge(),
         new BreadcrumbsMerge(), new BreadcrumbsTiesMerge(), new DellaMerge(), new DellaLinearMerge(),
-        new SlerpMerge(), new ModelStockMerge(), new PassthroughMerge(),
+        new SlerpMerge(), new ModelStockMerge(), new PassthroughMerge(), new AffineMerge(),
     ];
 
     /// <summary>The method names.</summary>

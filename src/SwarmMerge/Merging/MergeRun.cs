@@ -17,10 +17,10 @@ public sealed class MergeRun
     private readonly CancellationToken _cancellation;
     private readonly ChunkLoop _chunks;
 
-    internal MergeRun(ulong seed, int threads, IReadOnlyList<TensorMergeJob> jobs, ITensorSink? sink, CancellationToken cancellation)
+    internal MergeRun(ulong seed, int threads, IReadOnlyList<TensorMergeJob> jobs, ITensorSink? sink, CancellationToken cancellation, ChunkLoop? chunks = null)
     {
         Seed = seed;
-        _chunks = new ChunkLoop(threads);
+        _chunks = chunks ?? new ChunkLoop(threads);
         Threads = _chunks.Threads;
         Jobs = jobs;
         _sink = sink;
@@ -30,6 +30,9 @@ public sealed class MergeRun
             job.Run = this;
         }
     }
+
+    /// <summary>The method whose <see cref="IMergeMethod.ReadsModel"/> decides which inputs a job opens (null: all).</summary>
+    internal IMergeMethod? Method { get; init; }
 
     /// <summary>Seed of the random methods.</summary>
     public ulong Seed { get; }
@@ -46,7 +49,7 @@ public sealed class MergeRun
     /// <summary>Runs <paramref name="action"/> with <paramref name="job"/>'s inputs mapped (for passes that span tensors).</summary>
     public void WithInputs(TensorMergeJob job, Action action)
     {
-        job.Open();
+        job.Open(Method is { } method ? model => method.ReadsModel(job, model) : null);
         try
         {
             action();

@@ -11,7 +11,7 @@ public sealed class TensorMergeJob
     private readonly IReadOnlyDictionary<string, object> _parameters;
     private readonly IReadOnlyList<IReadOnlyDictionary<string, object>> _modelParameters;
     private ITensorValues? _baseView;
-    private ITensorValues[] _modelViews = [];
+    private ITensorValues?[] _modelViews = [];
 
     internal TensorMergeJob(string name, long[] shape, TensorDType outputDType, TensorInput? baseInput, IReadOnlyList<TensorInput> models,
         IReadOnlyDictionary<string, object> parameters, IReadOnlyList<IReadOnlyDictionary<string, object>> modelParameters, long globalOffset)
@@ -81,6 +81,12 @@ public sealed class TensorMergeJob
     /// <summary>Per-model parameter as a number.</summary>
     public double ModelNumber(int model, string name) => AsNumber(ModelParameter(model, name), name, model);
 
+    // A number as given, non-finite included: a search's coefficients reach the affine mix as they are (a degenerate draw
+    // gives NaN weights and a model that scores 0, as it always did), while a config's numbers are checked by Number.
+    internal double RawNumber(string name) => Parameter(name) is double d ? d : Number(name);
+
+    internal double RawModelNumber(int model, string name) => ModelParameter(model, name) is double d ? d : ModelNumber(model, name);
+
     /// <summary>An error about parameter <paramref name="name"/> of this tensor.</summary>
     public MergeConfigException Invalid(string name, int? model, string expectation) =>
         new($"Parameter '{name}'{(model is int m ? $" of model '{Models[m].Source.Name}'" : "")} for tensor '{Name}' must be {expectation}; it is '{(model is int mm ? ModelParameter(mm, name) : Parameter(name))}'.");
@@ -92,12 +98,13 @@ public sealed class TensorMergeJob
         _ => throw Invalid(name, model, "a finite number"),
     };
 
-    internal void Open()
+    // reads(i) false: the method will not read model i of this tensor (a zero weight), so it is neither opened nor prefetched.
+    internal void Open(Func<int, bool>? reads = null)
     {
         _baseView = BaseInput?.Source.OpenValues(BaseInput.TensorName);
         // The task-vector shortcut needs the base's values of the same tensor; a slice may read another layer of
         // the base, a tied head the embeddings.
-        _modelViews = Models.Select(m => m.Source.OpenValues(m.TensorName, m.TensorName == BaseInput?.TensorName ? BaseInput.Source : null)).ToArray();
+        _modelViews = Models.Select((m, i) => reads is null || reads(i) ? m.Source.OpenValues(m.TensorName, m.TensorName == BaseInput?.TensorName ? BaseInput.Source : null) : null).ToArray();
     }
 
     internal void Prefetch()
@@ -105,7 +112,7 @@ public sealed class TensorMergeJob
         _baseView?.Prefetch();
         foreach (var view in _modelViews)
         {
-            view.Prefetch();
+            view?.Prefetch();
         }
     }
 
@@ -114,7 +121,7 @@ public sealed class TensorMergeJob
         _baseView?.Dispose();
         foreach (var view in _modelViews)
         {
-            view.Dispose();
+            view?.Dispose();
         }
         _baseView = null;
         _modelViews = [];
@@ -125,11 +132,17 @@ public sealed class TensorMergeJob
         (_baseView ?? throw new InvalidOperationException($"Tensor '{Name}' has no base input.")).ReadFloats(start, destination);
 
     /// <summary>Decodes elements [start, start + destination.Length) of merged model <paramref name="model"/> into fp32.</summary>
-    public void ReadModel(int model, long start, Span<float> destination) => _modelViews[model].ReadFloats(start, destination);
+    public void ReadModel(int model, long start, Span<float> destination) => View(model).ReadFloats(start, destination);
 
     /// <summary>Task vector τ = model − base for elements [start, start + destination.Length); uses <paramref name="baseValues"/> already read.</summary>
     public void ReadDelta(int model, long start, ReadOnlySpan<float> baseValues, Span<float> destination) =>
-        _modelViews[model].ReadTaskVector(start, baseValues, destination);
+        View(model).ReadTaskVector(start, baseValues, destination);
+
+    /// <summary>True when merged model <paramref name="model"/>'s task vector on this tensor is zero without reading it (an adapter that leaves the tensor alone).</summary>
+    public bool ModelUnchanged(int model) => View(model).SameAsOrigin;
+
+    private ITensorValues View(int model) =>
+        _modelViews[model] ?? throw new InvalidOperationException($"Model {model} of tensor '{Name}' is not read by this merge (IMergeMethod.ReadsModel).");
 
     /// <summary>
     /// Runs <paramref name="body"/>(start, count, scratch) over the tensor in fixed chunks, in parallel.

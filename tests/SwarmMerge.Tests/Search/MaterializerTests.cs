@@ -1,4 +1,5 @@
 using SwarmMerge.IO;
+using SwarmMerge.Merging;
 using SwarmMerge.Numerics;
 using SwarmMerge.Search.Methods;
 using SwarmMerge.Search.Space;
@@ -175,6 +176,32 @@ public sealed class MaterializerTests
             var expected = new float[tensor.ElementCount];
             materializer.MaterializeTensor(tensor.Name, point, expected);
             Assert.Equal(expected, TestModels.ReadFloats(written, tensor.Name));
+        }
+    }
+
+    [Fact]
+    public void A_candidates_checkpoint_is_the_affine_merge_of_its_coefficients_written_as_a_config()
+    {
+        using var folder = new TestModels.TempFolder();
+        var members = SearchTestKit.WriteSwarm(folder, experts: 2, TensorDType.BF16, heads: false);
+        using var materializer = SwarmMaterializer.Open(members, Granularity.Model, threads: 2);
+        double[] point = [0.2, 0.5, -0.1, 0.25, 0.15]; // base, expert1, expert2, sparse1, sparse2
+        materializer.WriteCheckpoint(new Candidate("pso", 1, 0, point), folder["search"]);
+
+        string yaml = $"merge_method: affine\nbase_model: {members.BaseModel}\nparameters: {{base_weight: 0.2, drop_rate: {members.DropRate}}}\nmodels:\n"
+            + $"  - model: {members.Experts[0]}\n    parameters: {{weight: 0.5, sparse_weight: 0.25}}\n"
+            + $"  - model: {members.Experts[1]}\n    parameters: {{weight: -0.1, sparse_weight: 0.15}}\n";
+        using (var plan = MergePlanner.Create(MergeConfigParser.Parse(yaml, "affine.yml"), folder.Path))
+        {
+            MergeExecutor.Run(plan, folder["merge"], new MergeOptions { Seed = members.SparsifySeed, Threads = 1 });
+        }
+
+        using var search = Checkpoint.Open(folder["search"]);
+        using var merge = Checkpoint.Open(folder["merge"]);
+        Assert.Equal(merge.Tensors.Select(t => t.Name), search.Tensors.Select(t => t.Name));
+        foreach (var tensor in merge.Tensors)
+        {
+            Assert.Equal(TestModels.ReadBytes(merge, tensor.Name), TestModels.ReadBytes(search, tensor.Name));
         }
     }
 

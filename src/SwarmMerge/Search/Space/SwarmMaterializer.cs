@@ -1,8 +1,6 @@
-using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using SwarmMerge.IO;
-using SwarmMerge.Merging.Sparsification;
 using SwarmMerge.Merging;
 using SwarmMerge.Models;
 using SwarmMerge.Search;
@@ -26,6 +24,8 @@ public sealed class SwarmMaterializer : IDisposable
     private readonly IModelSource[] _anchors;
     private readonly Dictionary<string, (TensorInfo Info, long Offset)> _merged;
     private readonly ChunkLoop _chunks;
+    private readonly IMergeMethod _affine = MergeMethods.Get("affine");
+    private readonly IMergeMethod _passthrough = MergeMethods.Get("passthrough");
 
     private SwarmMaterializer(SwarmMembers members, ModelOpener opener, IModelSource baseModel, IModelSource[] experts, IModelSource[] anchors, Granularity granularity, int threads)
     {
@@ -151,32 +151,25 @@ public sealed class SwarmMaterializer : IDisposable
     {
         if (candidate.Vector is null)
         {
-            Materialize(candidate.Values, destination);
-            return;
+            Space.CheckLength(candidate.Values);
         }
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tensor in Tensors)
         {
             var span = destination(tensor.Name);
             if (!span.IsEmpty)
             {
                 CheckDestination(tensor, span);
-                candidate.Vector.AsSpan((int)_merged[tensor.Name].Offset, (int)tensor.ElementCount).CopyTo(span);
+                wanted.Add(tensor.Name);
             }
         }
+        using var plan = Plan(candidate, wanted.Contains, unmerged: false);
+        Run(plan, new DestinationSink(destination), CancellationToken.None);
     }
 
     /// <summary>Writes every merged tensor of coefficient point <paramref name="point"/> into <paramref name="destination"/>.</summary>
-    public void Materialize(ReadOnlySpan<double> point, TensorDestination destination)
-    {
-        foreach (var tensor in Tensors)
-        {
-            var span = destination(tensor.Name);
-            if (!span.IsEmpty)
-            {
-                MaterializeTensor(tensor.Name, point, span);
-            }
-        }
-    }
+    public void Materialize(ReadOnlySpan<double> point, TensorDestination destination) =>
+        Materialize(new Candidate("", 0, 0, point.ToArray()), destination);
 
     /// <summary>Computes merged tensor <paramref name="tensorName"/> of coefficient point <paramref name="point"/> into <paramref name="destination"/>.</summary>
     public unsafe void MaterializeTensor(string tensorName, ReadOnlySpan<double> point, Span<float> destination)
@@ -184,14 +177,106 @@ public sealed class SwarmMaterializer : IDisposable
         Space.CheckLength(point);
         var (info, _) = Lookup(tensorName);
         CheckDestination(info, destination);
-        using var mix = new TensorMix(this, info, Space.Row(point, Groups.Of(tensorName)));
+        using var plan = Plan(new Candidate("", 0, 0, point.ToArray()), name => name == tensorName, unmerged: false);
         fixed (float* output = destination)
         {
             nint address = (nint)output;
-            ForEachChunk(info.ElementCount, CancellationToken.None, (start, count, scratch) =>
-                mix.Compute(start, new Span<float>((float*)address + start, count), scratch));
+            int length = destination.Length;
+            Run(plan, new DestinationSink(_ => new Span<float>((float*)address, length)), CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// The merge plan of <paramref name="candidate"/>: every merged tensor an <c>affine</c> merge of the base, the experts
+    /// and the anchors with its group's coefficients (or, for an elementwise vector, a <c>passthrough</c> of its values),
+    /// every other tensor of the base as the base has it. Its inputs are this materializer's: dispose the plan, not them.
+    /// </summary>
+    public MergePlan Plan(Candidate candidate) => Plan(candidate, _ => true, unmerged: true);
+
+    private MergePlan Plan(Candidate candidate, Func<string, bool> include, bool unmerged)
+    {
+        var vector = candidate.Vector is { } values ? new ParticleVector(values, Tensors.Select(t => (t, _merged[t.Name].Offset))) : null;
+        if (vector is null)
+        {
+            Space.CheckLength(candidate.Values);
+        }
+        int n = Members.ExpertCount;
+        var models = vector is null ? _experts.Concat(_anchors).ToList() : [vector];
+        var tensors = new List<PlannedTensor>();
+        long globalOffset = 0;
+        foreach (var tensor in _base.Tensors)
+        {
+            var output = new OutputTensor(tensor.Name, tensor.DType, tensor.Shape);
+            TensorMergeJob? job;
+            if (IsMerged(tensor.Name))
+            {
+                if (!include(tensor.Name))
+                {
+                    continue;
+                }
+                job = vector is not null
+                    ? Job(tensor, _passthrough, null, [vector], PassthroughParameters, [PassthroughModelParameters], globalOffset)
+                    : Job(tensor, _affine, _base, models, AffineParameters(Space.Row(candidate.Values, Groups.Of(tensor.Name)), n, out var modelParameters), modelParameters, globalOffset);
+            }
+            else if (!unmerged || !include(tensor.Name))
+            {
+                continue;
+            }
+            else if (_base is AdaptedModel adapted && adapted.Changes(tensor.Name))
+            {
+                // A base+adapter's own change to a tensor the experts lack: its values, not the stored bytes.
+                job = vector is null
+                    ? Job(tensor, _affine, _base, [], BaseValues, [], globalOffset)
+                    : Job(tensor, _passthrough, null, [_base], PassthroughParameters, [PassthroughModelParameters], globalOffset);
+            }
+            else
+            {
+                tensors.Add(new PlannedTensor(output, null, _base));
+                continue;
+            }
+            tensors.Add(new PlannedTensor(output, job, null));
+            globalOffset += job.Length;
+        }
+        var config = new MergeConfig(vector is null ? _affine.Name : _passthrough.Name, Members.BaseModel, [], new Dictionary<string, ParameterSetting>(), null, null, null);
+        return new MergePlan(config, vector is null ? _affine : _passthrough, _base, _base, models, tensors, [], _base.Directory, null, vector ?? (IDisposable)NothingOpened.Instance);
+    }
+
+    private static TensorMergeJob Job(TensorInfo tensor, IMergeMethod method, IModelSource? baseModel, IReadOnlyList<IModelSource> models,
+        IReadOnlyDictionary<string, object> parameters, IReadOnlyList<IReadOnlyDictionary<string, object>> modelParameters, long globalOffset)
+    {
+        var job = new TensorMergeJob(tensor.Name, tensor.Shape, tensor.DType, baseModel is null ? null : new TensorInput(baseModel, tensor.Name, tensor),
+            models.Select(m => new TensorInput(m, tensor.Name, m.Info(tensor.Name))).ToList(), parameters, modelParameters, globalOffset);
+        // Not ValidateParameters: the space gives the coefficients (any double, as the search moved them) and the drop
+        // rate (checked by SwarmMembers.Validate); a config's are checked by the planner.
+        return job;
+    }
+
+    // θ = (Σc)·θ₀ + Σᵢ [cᵢ·τᵢ + c_{n+i}·mask(τᵢ)/(1−p)] + Σₐ c_a·τ_a: the group's row as the affine merge's weights.
+    private Dictionary<string, object> AffineParameters(ReadOnlySpan<double> row, int n, out IReadOnlyList<IReadOnlyDictionary<string, object>> modelParameters)
+    {
+        var models = new List<IReadOnlyDictionary<string, object>>(n + _anchors.Length);
+        for (int i = 0; i < n; i++)
+        {
+            models.Add(new Dictionary<string, object>
+            {
+                ["weight"] = row[1 + i],
+                ["sparse_weight"] = Members.IncludeSparsified ? row[1 + n + i] : 0.0,
+            });
+        }
+        for (int a = 0; a < _anchors.Length; a++)
+        {
+            models.Add(new Dictionary<string, object> { ["weight"] = row[Members.FirstAnchor + a], ["sparse_weight"] = 0.0 });
+        }
+        modelParameters = models;
+        return new Dictionary<string, object> { ["base_weight"] = row[0], ["drop_rate"] = Members.DropRate };
+    }
+
+    private static readonly Dictionary<string, object> BaseValues = new() { ["base_weight"] = 1.0, ["drop_rate"] = 0.0 };
+    private static readonly Dictionary<string, object> PassthroughParameters = [];
+    private static readonly Dictionary<string, object> PassthroughModelParameters = new() { ["scale"] = 1.0 };
+
+    private void Run(MergePlan plan, ITensorSink sink, CancellationToken cancellation) =>
+        MergeExecutor.Run(plan, sink, new MergeOptions { Seed = Members.SparsifySeed, Threads = _chunks.Threads }, null, cancellation, _chunks);
 
     /// <summary>
     /// Writes the merged model of <paramref name="candidate"/> as a Hugging Face checkpoint: merged tensors in the
@@ -201,24 +286,9 @@ public sealed class SwarmMaterializer : IDisposable
     public MergeResult WriteCheckpoint(Candidate candidate, string outputDirectory, bool overwrite = false, long maxShardBytes = 5_000_000_000, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (candidate.Vector is null)
-        {
-            Space.CheckLength(candidate.Values);
-        }
-        var outputs = _base.Tensors.Select(t => new OutputTensor(t.Name, t.DType, t.Shape)).ToList();
-        using var output = new CheckpointOutput(outputDirectory, overwrite, outputs, maxShardBytes);
-        foreach (var tensor in _base.Tensors)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            if (IsMerged(tensor.Name))
-            {
-                WriteMerged(candidate, tensor, output, cancellation);
-            }
-            else
-            {
-                CopyFromBase(tensor, output, cancellation);
-            }
-        }
+        using var plan = Plan(candidate);
+        using var output = new CheckpointOutput(outputDirectory, overwrite, plan.Tensors.Select(t => t.Output).ToList(), maxShardBytes);
+        Run(plan, output, cancellation);
         var (shards, bytes) = output.CompleteTensors();
         foreach (string name in MergeExecutor.SupportFiles.Append("config.json"))
         {
@@ -242,43 +312,6 @@ public sealed class SwarmMaterializer : IDisposable
         return new MergeResult(output.Destination, shards, bytes, clock.Elapsed.TotalSeconds);
     }
 
-    private void WriteMerged(Candidate candidate, TensorInfo tensor, CheckpointOutput output, CancellationToken cancellation)
-    {
-        using var mix = candidate.Vector is null ? new TensorMix(this, tensor, Space.Row(candidate.Values, Groups.Of(tensor.Name))) : null;
-        long offset = _merged[tensor.Name].Offset;
-        ForEachChunk(tensor.ElementCount, cancellation, (start, count, scratch) =>
-        {
-            var values = scratch.Get(2, count);
-            if (mix is null)
-            {
-                candidate.Vector.AsSpan((int)(offset + start), count).CopyTo(values);
-            }
-            else
-            {
-                mix.Compute(start, values, scratch);
-            }
-            output.Write(tensor.Name, start, values);
-        });
-    }
-
-    private void CopyFromBase(TensorInfo tensor, CheckpointOutput output, CancellationToken cancellation)
-    {
-        if (_base is AdaptedModel adapted && adapted.Changes(tensor.Name))
-        {
-            // A base+adapter's own change to a tensor the experts lack: its values, not the stored bytes.
-            using var values = _base.OpenValues(tensor.Name);
-            ForEachChunk(tensor.ElementCount, cancellation, (start, count, scratch) =>
-            {
-                var floats = scratch.Get(2, count);
-                values.ReadFloats(start, floats);
-                output.Write(tensor.Name, start, floats);
-            });
-            return;
-        }
-        using var view = _base.OpenTensor(tensor.Name);
-        output.Copy(tensor.Name, view);
-    }
-
     private (TensorInfo Info, long Offset) Lookup(string tensorName) =>
         _merged.TryGetValue(tensorName, out var entry) ? entry
         : throw new KeyNotFoundException($"Tensor '{tensorName}' is not merged (it is {(Unmerged.Contains(tensorName) ? "kept from the base model" : "not in the base model")}).");
@@ -291,113 +324,22 @@ public sealed class SwarmMaterializer : IDisposable
         }
     }
 
-    // The merge's chunks of a flat tensor (ChunkElements each), its scratch kept from tensor to tensor: a set per tensor
-    // and worker was 1 MiB arrays on the large-object heap, about 0.85 GB of them per 0.5 B candidate, which the GC let
-    // grow the process by about 1 GB before it collected them.
-    private void ForEachChunk(long length, CancellationToken cancellation, Action<long, int, ChunkScratch> body) =>
-        _chunks.ForEach(length, 1, wholeRows: false, cancellation, body);
-
     /// <inheritdoc />
     public void Dispose() => _opener.Dispose();
 
-    /// <summary>One tensor's inputs and one group's coefficients, ready to compute chunks.</summary>
-    private sealed class TensorMix : IDisposable
+    private sealed class DestinationSink(TensorDestination destination) : ITensorSink
     {
-        private readonly ITensorValues _base;
-        private readonly ITensorValues?[] _experts;
-        private readonly Sparsifier?[] _masks;
-        private readonly float _baseWeight;
-        private readonly float[] _expertWeights;
-        private readonly float[] _sparseWeights;
-        private readonly ITensorValues?[] _anchors;
-        private readonly float[] _anchorWeights;
+        public void Write(string tensor, long start, ReadOnlySpan<float> values) => values.CopyTo(destination(tensor).Slice((int)start, values.Length));
 
-        public TensorMix(SwarmMaterializer owner, TensorInfo info, ReadOnlySpan<double> row)
-        {
-            int n = owner.Members.ExpertCount;
-            double sum = 0;
-            foreach (double c in row)
-            {
-                sum += c;
-            }
-            _baseWeight = (float)sum;
-            _expertWeights = new float[n];
-            _sparseWeights = new float[n];
-            _experts = new ITensorValues?[n];
-            _masks = new Sparsifier?[n];
-            _base = owner._base.OpenValues(info.Name);
-            for (int i = 0; i < n; i++)
-            {
-                _expertWeights[i] = (float)row[1 + i];
-                _sparseWeights[i] = owner.Members.IncludeSparsified ? (float)row[1 + n + i] : 0;
-                if (_expertWeights[i] != 0 || _sparseWeights[i] != 0)
-                {
-                    var expert = owner._experts[i].OpenValues(info.Name, owner._base);
-                    if (expert.SameAsOrigin)
-                    {
-                        expert.Dispose(); // an adapter that leaves this tensor alone: its task vector is zero
-                        continue;
-                    }
-                    _experts[i] = expert;
-                }
-                if (_sparseWeights[i] != 0)
-                {
-                    _masks[i] = new RandomSparsifier(owner.Members.MaskKey(info.Name, i), 1 - owner.Members.DropRate);
-                }
-            }
-            int first = owner.Members.FirstAnchor;
-            _anchors = new ITensorValues?[owner._anchors.Length];
-            _anchorWeights = new float[owner._anchors.Length];
-            for (int a = 0; a < _anchors.Length; a++)
-            {
-                _anchorWeights[a] = (float)row[first + a];
-                if (_anchorWeights[a] != 0)
-                {
-                    _anchors[a] = owner._anchors[a].OpenValues(info.Name, owner._base);
-                }
-            }
-        }
+        public void Copy(string tensor, TensorView stored) => stored.ReadFloats(0, destination(tensor));
+    }
 
-        public void Compute(long start, Span<float> output, ChunkScratch scratch)
-        {
-            var baseValues = scratch.Get(0, output.Length);
-            var delta = scratch.Get(1, output.Length);
-            _base.ReadFloats(start, baseValues);
-            TensorPrimitives.Multiply(baseValues, _baseWeight, output);
-            for (int i = 0; i < _experts.Length; i++)
-            {
-                if (_experts[i] is not { } expert)
-                {
-                    continue;
-                }
-                expert.ReadTaskVector(start, baseValues, delta);
-                if (_expertWeights[i] != 0)
-                {
-                    TensorPrimitives.MultiplyAdd(delta, _expertWeights[i], output, output);
-                }
-                if (_masks[i] is { } mask)
-                {
-                    mask.Apply(start, delta, divideByKeepProbability: true);
-                    TensorPrimitives.MultiplyAdd(delta, _sparseWeights[i], output, output);
-                }
-            }
-            for (int a = 0; a < _anchors.Length; a++)
-            {
-                if (_anchors[a] is { } anchor)
-                {
-                    anchor.ReadTaskVector(start, baseValues, delta);
-                    TensorPrimitives.MultiplyAdd(delta, _anchorWeights[a], output, output);
-                }
-            }
-        }
+    private sealed class NothingOpened : IDisposable
+    {
+        public static readonly NothingOpened Instance = new();
 
         public void Dispose()
         {
-            _base.Dispose();
-            foreach (var view in _experts.Concat(_anchors))
-            {
-                view?.Dispose();
-            }
         }
     }
 }
