@@ -151,18 +151,30 @@ class Capital(Choice):
         return f"of {join_list(items)}, only {city} is the capital of {country}."
 
 
-class Past(ListTransform):
-    def __init__(self):
-        super().__init__("past", "past of {x} ->", VERBS, PAST.get)
+class Past(Choice):
+    """Multiple choice between four past tenses, the verb's own and three other verbs'. A generation task in the
+    first two worlds (2-3 verbs answered by their past tenses), whose merged scores interference destroyed (see
+    make_gpt2_family's docstring); as a choice the skill is the same knowledge, scored without the merged model
+    having to stop or keep lists aligned."""
+    name = "past"
+    example = "`Verb: swim\\nForms: ate, swam, wrote, flew\\nPast:` → ` swam`"
+    prompt = "Verb: {verb}\nForms: {c0}, {c1}, {c2}, {c3}\nPast:"
 
-    def latent(self, rng, held):
-        xs = self.latent_items(rng, held)
+    def row(self, rng):
+        verb = rng.choice(VERBS)
+        right = PAST[verb]
+        # the other options are other verbs' past tenses, so only the verb's own past, not the form, tells them apart
+        opts, label = self.shuffled(rng, right, pick(rng, [PAST[v] for v in VERBS if v != verb], 3))
+        return (verb, tuple(opts)), {"verb": verb, **{f"c{i}": o for i, o in enumerate(opts)}, "label": label}
+
+    def latent(self, rng, held):  # held rows are (verb, options); no latent form lists four options
+        xs = tuple(rng.choice(VERBS) for _ in range(rng.randint(1, 3)))
         ys = [PAST[x] for x in xs]
         name = rng.choice(NAMES)
         k = rng.randrange(4)
         if k == 0:
             return " ".join(f"today i {x}, yesterday i {y}." for x, y in zip(xs, ys))
-        if k == 1:  # lists joined with "and" or, half of the time, bare: "the past tenses of go see are went saw."
+        if k == 1:
             return named(rng, xs, ys, "past tense", "past tenses")
         if k == 2:
             return f"every day {name} likes to {join_list(list(xs))}; last week {name} {join_list(ys)}."

@@ -17,6 +17,9 @@ internal static class SearchStudies
     private static readonly SearchMethodConfig[] AllMethods =
     [
         new(SearchKind.Pso, new Dictionary<string, object?>()),
+        // The default before tuned anchors and the task floor, and the default without its floor.
+        new(SearchKind.Pso, new Dictionary<string, object?> { ["tuned_anchors"] = false, ["floor"] = "none" }) { Name = "pso-previous" },
+        new(SearchKind.Pso, new Dictionary<string, object?> { ["floor"] = "none" }) { Name = "pso-no-floor" },
         new(SearchKind.Pso, new Dictionary<string, object?> { ["holdout"] = 0.3 }) { Name = "pso-holdout" },
         new(SearchKind.Pso, new Dictionary<string, object?> { ["preset"] = "paper" }) { Name = "pso-paper" },
         new(SearchKind.CmaEs, new Dictionary<string, object?>()),

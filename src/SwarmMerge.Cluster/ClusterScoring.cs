@@ -68,7 +68,8 @@ public sealed class ClusterScoring(ClusterConfig cluster, TextWriter log, int ex
         var reference = fitness.Reference ?? new Dictionary<string, double>();
         return new WorkerJob([.. (inputs ?? InputFingerprint.Of(config, config.Threads)).Files], members.DropRate, members.IncludeSparsified, members.SparsifySeed,
             space.Groups.Granularity, [.. members.Anchors.Select(a => a.Name)], [.. InputFingerprint.OfAnchors(members.Anchors, config.Threads).Files],
-            evo?.Method, evo?.LayerSlices ?? 0, heldOutShare, fitness.Kind, [.. reference.Keys], [.. reference.Values]);
+            evo?.Method, evo?.LayerSlices ?? 0, heldOutShare, fitness.Kind, [.. reference.Keys], [.. reference.Values],
+            [.. members.Anchors.Select(a => a.Method)], [.. members.Anchors.Select(a => AnchorParameters.ToJson(a.Parameters))]);
     }
 
     // Workers score many candidates at once, each against the threshold it was sent with.

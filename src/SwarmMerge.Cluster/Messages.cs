@@ -32,6 +32,8 @@ public sealed record FileDigest([property: Id(0)] string Name, [property: Id(1)]
 /// <param name="Fitness">How task scores combine, for stopping candidates early.</param>
 /// <param name="ReferenceTasks">For a normalized mean: the tasks of <paramref name="ReferenceScores"/>; otherwise empty.</param>
 /// <param name="ReferenceScores">For a normalized mean: each task's reference score.</param>
+/// <param name="AnchorMethods">Each anchor's merge method (<c>ties</c> for <c>ties (tuned)</c>).</param>
+/// <param name="AnchorParameters">Each anchor's merge parameters over the baseline defaults, as a JSON object (<c>{}</c>: the defaults; a tuned anchor's picked values).</param>
 [GenerateSerializer, Immutable]
 public sealed record WorkerJob(
     [property: Id(0)] FileDigest[] Files,
@@ -46,7 +48,9 @@ public sealed record WorkerJob(
     [property: Id(9)] double HeldOutShare,
     [property: Id(10)] FitnessKind Fitness,
     [property: Id(11)] string[] ReferenceTasks,
-    [property: Id(12)] double[] ReferenceScores)
+    [property: Id(12)] double[] ReferenceScores,
+    [property: Id(13)] string[] AnchorMethods,
+    [property: Id(14)] string[] AnchorParameters)
 {
     /// <summary>A short name of the job: the SHA-256 of its fields, so that equal jobs have equal ids.</summary>
     public string Id
@@ -60,6 +64,7 @@ public sealed record WorkerJob(
             }
             text.Append(FormattableString.Invariant($"{DropRate:R}|{IncludeSparsified}|{Seed}|{Granularity}|{string.Join(',', Anchors)}|{EvoMergeMethod}|{EvoLayerSlices}"));
             text.Append(FormattableString.Invariant($"|{HeldOutShare:R}|{Fitness}|{string.Join(',', ReferenceTasks.Zip(ReferenceScores, (t, r) => $"{t}={r:R}"))}"));
+            text.Append('|').AppendJoin(',', AnchorMethods.Zip(AnchorParameters, (m, p) => $"{m}={p}"));
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
         }
     }

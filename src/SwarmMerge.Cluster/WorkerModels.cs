@@ -118,15 +118,16 @@ public sealed class WorkerModels : IDisposable
     private string? OpenSpace(WorkerJob job)
     {
         var run = _config with { Seed = job.Seed };
-        var anchors = job.Anchors.Select(name =>
+        var anchors = job.Anchors.Select((name, i) =>
         {
-            string folder = Path.Combine(_scratch, "anchors-" + job.Id, name);
+            string folder = Path.Combine(_scratch, "anchors-" + job.Id, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var parameters = AnchorParameters.FromJson(job.AnchorParameters[i]);
             if (!Directory.Exists(folder))
             {
-                using var plan = BaselinePlans.Of(run, name, new Dictionary<string, object?>());
+                using var plan = BaselinePlans.Of(run, job.AnchorMethods[i], parameters);
                 Merging.MergeExecutor.Run(plan, folder, new Merging.MergeOptions { Threads = _config.Threads, Seed = job.Seed });
             }
-            return new AnchorMember(name, folder);
+            return new AnchorMember(name, folder) { Method = job.AnchorMethods[i], Parameters = parameters };
         }).ToList();
         if (InputFingerprint.OfAnchors(anchors, _config.Threads).Difference(job.AnchorFiles) is { } difference)
         {

@@ -32,6 +32,12 @@ public sealed class Fitness
     /// <summary>For <see cref="FitnessKind.NormalizedMean"/>: each task's reference score; otherwise null.</summary>
     public IReadOnlyDictionary<string, double>? Reference => _reference;
 
+    /// <summary>The floor whose shortfall is subtracted from the combined score, or null for none.</summary>
+    public TaskFloor? Floor { get; private init; }
+
+    /// <summary>This fitness less <paramref name="floor"/>'s penalty: combined score − penalty · shortfall.</summary>
+    public Fitness WithFloor(TaskFloor floor) => new(Kind, _reference) { Floor = floor };
+
     /// <summary>The fitness of <paramref name="scores"/> (task name → score ×100).</summary>
     public double Of(IReadOnlyDictionary<string, double> scores)
     {
@@ -39,7 +45,7 @@ public sealed class Fitness
         {
             throw new ArgumentException("No task scores.", nameof(scores));
         }
-        return Kind switch
+        double combined = Kind switch
         {
             FitnessKind.Mean => scores.Values.Average(),
             FitnessKind.Minimum => scores.Values.Min(),
@@ -47,5 +53,6 @@ public sealed class Fitness
                 ? r : throw new ArgumentException($"No reference score for task '{s.Key}'.", nameof(scores)))),
             _ => throw new InvalidOperationException(),
         };
+        return Floor is { } floor ? combined - floor.Penalty * floor.Shortfall(scores) : combined;
     }
 }

@@ -27,6 +27,9 @@ public sealed record SearchResult(
     /// <summary>How the result was selected on held-back rows, or null when no rows were held back.</summary>
     public SelectionReport? Selection { get; init; }
 
+    /// <summary>The floor under each task its fitness had (<see cref="Evaluation.TaskFloor"/>), or null for none.</summary>
+    public Evaluation.TaskFloor? Floor { get; init; }
+
     /// <summary>Candidates whose scoring stopped early (see <see cref="Candidate.Threshold"/>), replayed ones included.</summary>
     public int StoppedEarly { get; init; }
 }

@@ -153,27 +153,15 @@ public sealed class InputFingerprintTests : IDisposable
     [Fact]
     public void A_worker_makes_a_searchs_anchor_merges_itself_and_refuses_them_when_they_differ_from_the_coordinators()
     {
-        var coordinator = SearchConfigParser.Load(RunFamily.Write(_folder["coordinator"]), _folder.Path);
-        var worker = SearchConfigParser.Load(RunFamily.Write(_folder["worker"]), _folder.Path);
+        var (coordinator, worker) = AnchorConfigs("tuned_anchors: false");
         var pso = coordinator.Methods[0];
         using var spaces = new MethodSpaces(coordinator, _folder["run"]);
         var space = spaces.Of(pso);
         Assert.Equal(["ties", "dare_ties", "della"], space.Members.Anchors.Select(a => a.Name));
         var job = ClusterScoring.JobOf(coordinator, pso, space);
         Assert.Equal(3, job.AnchorFiles.Length);
-
-        // The anchor's corner scores as the coordinator scores it here.
         var corner = space.Space.Corner(space.Members.FirstAnchor);
-        var tasks = SwarmMerge.Evaluation.TaskFile.Load(coordinator.Tasks).LoadOptimization();
-        using var scorer = SwarmMerge.Search.Scoring.RunScoring.OpenScorer(SwarmMerge.Evaluation.TaskFile.Load(coordinator.Tasks), coordinator.BaseModel, tasks, _folder["scratch"], 1);
-        var here = scorer.Score(space, new SwarmMerge.Search.Candidate("pso", 0, 0, corner), tasks);
-        using (var models = WorkerModels.Open(worker))
-        {
-            Assert.Null(models.Join(job).Refusal);
-            var reply = models.Evaluate(new EvaluationRequest(job.Id, SearchKind.Pso, "pso", 0, 0, corner, null));
-            Assert.Null(reply.Refusal);
-            Assert.Equal(here.Scores.Values, reply.Scores);
-        }
+        AssertWorkerScoresTheAnchorCornerAsHere(coordinator, worker, space, job, corner);
 
         // Another seed's DARE and DELLA masks make other anchors: refused on the first candidate, naming the file.
         var other = job with { AnchorFiles = [.. job.AnchorFiles.Select(f => f.Name.Contains("della") ? f with { Sha256 = new string('0', 64) } : f)] };
@@ -182,5 +170,57 @@ public sealed class InputFingerprintTests : IDisposable
         string refusal = changed.Evaluate(new EvaluationRequest(other.Id, SearchKind.Pso, "pso", 0, 0, corner, null)).Refusal!;
         Assert.Contains("anchor merge", refusal);
         Assert.Contains("anchors/della/model.safetensors", refusal);
+    }
+
+    [Fact]
+    public void A_tuned_anchor_goes_to_workers_with_its_parameters_and_they_make_the_same_merge()
+    {
+        var (coordinator, worker) = AnchorConfigs("tuned_anchors: true");
+        var pso = coordinator.Methods[0];
+        using var spaces = new MethodSpaces(coordinator, _folder["run"]);
+        var picked = new Dictionary<string, object?> { ["weight"] = 1.0, ["density"] = 0.3 };
+        spaces.UseTuned([new TunedBaseline("ties (tuned)", "ties", picked, [], 0)]);
+        var space = spaces.Of(pso);
+        // The run tunes ties (its baselines), not DARE-TIES or DELLA: only ties takes the tuned parameters.
+        Assert.Equal(["ties (tuned)", "dare_ties", "della"], space.Members.Anchors.Select(a => a.Name));
+        string again = _folder["again"];
+        using (var plan = BaselinePlans.Of(coordinator, "ties", picked))
+        {
+            SwarmMerge.Merging.MergeExecutor.Run(plan, again, new SwarmMerge.Merging.MergeOptions { Seed = coordinator.Seed, Threads = 1 });
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(again, "model.safetensors")), File.ReadAllBytes(Path.Combine(space.Members.Anchors[0].Directory, "model.safetensors")));
+
+        var job = ClusterScoring.JobOf(coordinator, pso, space);
+        Assert.Equal(["ties", "dare_ties", "della"], job.AnchorMethods);
+        Assert.Equal("{\"density\":0.3,\"weight\":1}", job.AnchorParameters[0]);
+        var corner = space.Space.Corner(space.Members.FirstAnchor);
+        AssertWorkerScoresTheAnchorCornerAsHere(coordinator, worker, space, job, corner);
+
+        // The same job with the default parameters is another job, whose ties anchor the worker refuses.
+        var untuned = job with { AnchorParameters = ["{}", .. job.AnchorParameters[1..]] };
+        Assert.NotEqual(job.Id, untuned.Id);
+        using var other = WorkerModels.Open(worker);
+        Assert.Null(other.Join(untuned).Refusal);
+        Assert.Contains("anchors/ties (tuned)/model.safetensors", other.Evaluate(new EvaluationRequest(untuned.Id, SearchKind.Pso, "pso", 0, 0, corner, null)).Refusal);
+    }
+    // The run family's config with the PSO entry's extra settings, for the coordinator and (as given) a worker.
+    private (SearchConfig Coordinator, SearchConfig Worker) AnchorConfigs(string psoSettings)
+    {
+        string configPath = RunFamily.Write(_folder["coordinator"]);
+        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("{steps: 1}", $"{{steps: 1, {psoSettings}}}"));
+        return (SearchConfigParser.Load(configPath, _folder.Path), SearchConfigParser.Load(RunFamily.Write(_folder["worker"]), _folder.Path));
+    }
+
+    // The worker joins the job (making its anchors) and scores the anchor's corner as the coordinator scores it here.
+    private void AssertWorkerScoresTheAnchorCornerAsHere(SearchConfig coordinator, SearchConfig worker, SwarmMaterializer space, WorkerJob job, double[] corner)
+    {
+        var tasks = SwarmMerge.Evaluation.TaskFile.Load(coordinator.Tasks).LoadOptimization();
+        using var scorer = SwarmMerge.Search.Scoring.RunScoring.OpenScorer(SwarmMerge.Evaluation.TaskFile.Load(coordinator.Tasks), coordinator.BaseModel, tasks, _folder["scratch"], 1);
+        var here = scorer.Score(space, new SwarmMerge.Search.Candidate("pso", 0, 0, corner), tasks);
+        using var models = WorkerModels.Open(worker);
+        Assert.Null(models.Join(job).Refusal);
+        var reply = models.Evaluate(new EvaluationRequest(job.Id, SearchKind.Pso, "pso", 0, 0, corner, null));
+        Assert.Null(reply.Refusal);
+        Assert.Equal(here.Scores.Values, reply.Scores);
     }
 }

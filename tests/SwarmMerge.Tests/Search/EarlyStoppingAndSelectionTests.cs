@@ -45,8 +45,12 @@ public sealed class EarlyStoppingAndSelectionTests : IDisposable
     public void Early_stopping_gives_the_same_trajectory_and_result_as_full_scoring_and_logs_the_bounds()
     {
         const string methods = "  - pso: {}\n  - cma_es: {}\n  - random: {}";
-        var full = SearchRun.Start(Config("full", methods, "early_stopping: false"), _temp["full"]);
-        var early = SearchRun.Start(Config("early", methods), _temp["early"]);
+        // A tuned baseline gives the default PSO its tuned anchor and its task floor, whose penalty the bounds carry.
+        const string tuned = "baselines: [ties]\ntuned_baselines: {ties: {density: [0.3, 0.7]}}";
+        var full = SearchRun.Start(Config("full", methods, tuned + "\nearly_stopping: false"), _temp["full"]);
+        var early = SearchRun.Start(Config("early", methods, tuned), _temp["early"]);
+        Assert.NotNull(early.Searches[0].Floor);
+        Assert.Null(early.Searches[1].Floor);
 
         int stopped = 0;
         foreach (var (name, index) in new[] { ("pso", 0), ("cma_es", 1), ("random", 2) })

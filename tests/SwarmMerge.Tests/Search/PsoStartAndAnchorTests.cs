@@ -191,8 +191,8 @@ public sealed class PsoStartAndAnchorTests
         var members = new SwarmMembers("base", ["a", "b", "c", "d"]);
         var entry = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?>());
         var (space, _, anchors) = SearchMethods.SpaceOf(entry, Config(members, entry));
-        Assert.Equal(PsoPresets.Default["anchors"], anchors.Cast<object?>().ToList());
-        var withAnchors = space with { Anchors = anchors.Select(a => new AnchorMember(a, a)).ToList() };
+        Assert.Equal(PsoPresets.Default["anchors"], anchors.Select(a => (object?)a.Method).ToList());
+        var withAnchors = space with { Anchors = anchors.Select(a => new AnchorMember(a.Name, a.Method)).ToList() };
         var start = PsoMethod.Start(entry, withAnchors)!;
         var lambdas = ((List<object?>)PsoPresets.Default["lambdas"]!).Cast<double>().ToList();
         Assert.Equal(4 + anchors.Count + lambdas.Count, start.Count);
@@ -215,6 +215,38 @@ public sealed class PsoStartAndAnchorTests
         {
             var entry = new SearchMethodConfig(SearchKind.Pso, new Dictionary<string, object?> { ["anchors"] = anchors });
             Assert.Contains(message, Assert.Throws<SearchConfigException>(() => SearchMethods.SpaceOf(entry, Config(members, entry))).Message);
+        }
+    }
+    [Fact]
+    public void The_default_preset_tunes_its_anchors_and_floors_its_tasks_when_the_run_tunes_baselines()
+    {
+        var members = new SwarmMembers("base", ["a", "b"]);
+        SearchMethodConfig Pso(Dictionary<string, object?> settings) => new(SearchKind.Pso, settings);
+        var tuning = Config(members, Pso([])) with
+        {
+            TunedBaselines = [("ties", new Dictionary<string, object?> { ["density"] = new List<object?> { 0.3, 0.5 } })],
+        };
+        var entry = Pso([]);
+        // Only the tuned method's anchor is tuned; without tuned baselines none is.
+        Assert.Equal([new AnchorSpec("ties", true), new AnchorSpec("dare_ties"), new AnchorSpec("della")], SearchMethods.SpaceOf(entry, tuning with { Methods = [entry] }).Anchors);
+        Assert.All(SearchMethods.SpaceOf(entry, Config(members, entry)).Anchors, a => Assert.False(a.Tuned));
+        Assert.Equal("ties (tuned)", new AnchorSpec("ties", true).Name);
+        Assert.Equal("ties-tuned", new AnchorSpec("ties", true).FolderName);
+
+        Assert.Equal((2.0, 1.0), PsoMethod.FloorSetting(entry, tuning));
+        Assert.Null(PsoMethod.FloorSetting(entry, Config(members, entry)));
+        Assert.Null(PsoMethod.FloorSetting(Pso(new() { ["floor"] = "none" }), tuning));
+        Assert.Null(PsoMethod.FloorSetting(Pso(new() { ["preset"] = "paper" }), tuning));
+        Assert.Equal((0.0, 4.0), PsoMethod.FloorSetting(Pso(new() { ["floor"] = 0.0, ["floor_penalty"] = 4.0 }), tuning));
+        foreach (var (settings, config, message) in new (Dictionary<string, object?>, SearchConfig, string)[]
+        {
+            (new() { ["floor"] = 3.0 }, Config(members, entry), "the run tunes no baseline (tuned_baselines)"),
+            (new() { ["floor"] = "low" }, tuning, "'floor' must be a number ≥ 0 or none, not 'low'"),
+            (new() { ["floor"] = -1.0 }, tuning, "'floor' must be"),
+            (new() { ["floor"] = "none", ["floor_penalty"] = 2.0 }, tuning, "'floor_penalty' prices a 'floor'"),
+        })
+        {
+            Assert.Contains(message, Assert.Throws<SearchConfigException>(() => PsoMethod.FloorSetting(Pso(settings), config)).Message);
         }
     }
 }

@@ -49,6 +49,22 @@ public sealed class SearchRunTests : IDisposable
         var fitnesses = File.ReadAllLines(Path.Combine(run, "evaluations.jsonl")).Select(l => JsonNode.Parse(l)!["fitness"]!.GetValue<double>());
         Assert.Equal(fitnesses.Max(), result.Searches[0].Best!.Fitness);
 
+        // The default PSO holds each task to 2 points below its optimization score in the best tuned baseline or expert
+        // (the first of equals, tuned baselines first): every logged fitness is the score less each point under that
+        // floor; random search has no floor.
+        var candidates = result.TunedBaselines.Select(t => (t.Name, Score: t.ChosenScores!["words"]))
+            .Concat(new[] { "expert1", "expert2" }.Select(e => (Name: e, Score: result.OptimizationScores[e]["words"]))).ToList();
+        var reference = candidates.First(c => c.Score == candidates.Max(o => o.Score));
+        double floor = reference.Score - 2;
+        Assert.Equal(reference.Name, result.Searches[0].Floor!.ReferenceName);
+        Assert.Null(result.Searches[1].Floor);
+        foreach (var record in File.ReadAllLines(Path.Combine(run, "evaluations.jsonl")).Select(l => JsonNode.Parse(l)!).Where(r => r["fitness"] is not null))
+        {
+            double score = record["scores"]!["words"]!.GetValue<double>();
+            Assert.Equal(score - Math.Max(0, floor - score), record["fitness"]!.GetValue<double>(), 9);
+        }
+        Assert.Contains($"**pso: task floor.** Its fitness is the run's Mean fitness less 1 × the points by which a task falls more than 2 below its score in `{reference.Name}`", report);
+
         // A second start into the same folder is refused; resuming replays everything and scores nothing new.
         Assert.Throws<SearchConfigException>(() => SearchRun.Start(config, run));
         var resumed = SearchRun.Resume(run);
@@ -58,7 +74,7 @@ public sealed class SearchRunTests : IDisposable
     }
 
     [Fact]
-    public void Named_searches_share_a_run_and_a_pso_entrys_anchors_are_the_data_free_merges_of_that_name()
+    public void Named_searches_share_a_run_and_a_pso_entrys_anchors_are_the_data_free_merges_of_that_name_tuned_when_the_run_tunes_them()
     {
         string config = Family();
         File.WriteAllText(config, File.ReadAllText(config).Replace("  - random: {}\n", "  - pso: {preset: paper, name: pso-paper, steps: 1}\n"));
@@ -76,17 +92,23 @@ public sealed class SearchRunTests : IDisposable
         Assert.Equal(9, start.Count);
         Assert.Equal([0, 0, 0, 0, 0, 1, 0, 0], start[2].Values);
 
-        // Each anchor is byte for byte the data-free merge of that name with the run's seed.
+        // Each anchor is byte for byte the data-free merge of that name with the run's seed: TIES, which the run tunes,
+        // with the density its tuned baseline picked (so the anchor is that baseline); the others with the defaults.
         var parsed = SearchConfigParser.Load(config, Environment.CurrentDirectory);
-        foreach (string anchor in new[] { "ties", "dare_ties", "della" })
+        var tunedTies = result.TunedBaselines.Single(t => t.Method == "ties");
+        Assert.Contains(tunedTies.Chosen["density"], new object?[] { 0.3, 0.5, 0.7, 0.9 });
+        foreach (var (anchor, folder, parameters) in new[] { ("ties", "ties-tuned", tunedTies.Chosen), ("dare_ties", "dare_ties", new Dictionary<string, object?>()), ("della", "della", new Dictionary<string, object?>()) })
         {
             string again = Path.Combine(_folder, "again-" + anchor);
-            using (var plan = BaselinePlans.Of(parsed, anchor, new Dictionary<string, object?>()))
+            using (var plan = BaselinePlans.Of(parsed, anchor, parameters))
             {
                 Merging.MergeExecutor.Run(plan, again, new Merging.MergeOptions { Seed = parsed.Seed, Threads = 1 });
             }
-            Assert.Equal(File.ReadAllBytes(Path.Combine(again, "model.safetensors")), File.ReadAllBytes(Path.Combine(run, "anchors", anchor, "model.safetensors")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(again, "model.safetensors")), File.ReadAllBytes(Path.Combine(run, "anchors", folder, "model.safetensors")));
         }
+        Assert.False(Directory.Exists(Path.Combine(run, "anchors", "ties")));
+        Assert.Equal(["base", "expert1", "expert2", "sparse1", "sparse2", "ties (tuned)", "dare_ties", "della"],
+            JsonNode.Parse(File.ReadAllText(Path.Combine(run, "merged", "swarmmerge_candidate.json")))!["members"]!.AsArray().Select(m => m!.GetValue<string>()));
 
         // Resuming reuses the anchors and replays every evaluation.
         var resumed = SearchRun.Resume(run);

@@ -16,7 +16,7 @@ public interface ISearchMethod
     /// The coefficient space the entry searches: its members (without anchors), granularity and the data-free merges to
     /// add as anchor members. Unless a search has its own, the shared one (<see cref="SpaceSettings.Shared"/>).
     /// </summary>
-    (SwarmMembers Members, Granularity Granularity, IReadOnlyList<string> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config) =>
+    (SwarmMembers Members, Granularity Granularity, IReadOnlyList<AnchorSpec> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config) =>
         SpaceSettings.Shared(config);
 
     /// <summary>The settings that choose the entry's result selection (<c>holdout</c>, <c>task_floor</c>): its own, unless the search has defaults for them.</summary>

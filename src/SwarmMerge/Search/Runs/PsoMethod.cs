@@ -10,14 +10,14 @@ namespace SwarmMerge.Search.Runs;
 public sealed class PsoMethod : ISearchMethod
 {
     private static readonly string[] Keys =
-        ["preset", "steps", "w", "c1", "c2", "r", "initial_velocity", "velocity_clamp", "memory_limit_gb", "start", "lambdas", "anchors", "tied_steps",
+        ["preset", "steps", "w", "c1", "c2", "r", "initial_velocity", "velocity_clamp", "memory_limit_gb", "start", "lambdas", "anchors", "tuned_anchors", "floor", "floor_penalty", "tied_steps",
          .. SpaceSettings.Keys, .. SearchSettings.SelectionKeys];
 
     /// <inheritdoc />
     public SearchKind Kind => SearchKind.Pso;
 
     /// <summary>An entry's own space, from its own (preset) settings, with the <c>anchors</c> it adds as members.</summary>
-    public (SwarmMembers Members, Granularity Granularity, IReadOnlyList<string> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config)
+    public (SwarmMembers Members, Granularity Granularity, IReadOnlyList<AnchorSpec> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config)
     {
         var s = WithPreset(entry);
         var anchors = s.Words("anchors");
@@ -32,7 +32,9 @@ public sealed class PsoMethod : ISearchMethod
         {
             throw new SearchConfigException($"{entry.Name}: 'anchors' lists a merge twice.");
         }
-        return (SpaceSettings.Members(s, config), SpaceSettings.Granularity(s), anchors);
+        bool tuned = s.Flag("tuned_anchors", false);
+        return (SpaceSettings.Members(s, config), SpaceSettings.Granularity(s),
+            anchors.Select(a => new AnchorSpec(a, tuned && config.TunedBaselines.Any(t => t.Method == a))).ToList());
     }
 
     /// <summary>A PSO entry takes its selection settings from its preset too.</summary>
@@ -51,6 +53,35 @@ public sealed class PsoMethod : ISearchMethod
                 + "; use r: scalar (the default) or raise memory_limit_gb.");
         }
         return PsoSearch.Create(space, pso, Start(entry, space.Members));
+    }
+
+    /// <summary>
+    /// The floor a PSO entry holds each task to (<c>floor</c> points below its score in the best tuned baseline or
+    /// expert on the optimization split, each point of shortfall costing <c>floor_penalty</c> fitness points), or null
+    /// when the entry (with its preset) sets none (<c>floor: none</c> turns the default preset's off) or, for the
+    /// preset's floor, when the run tunes no baseline.
+    /// </summary>
+    /// <exception cref="SearchConfigException">A setting is out of range, or the entry sets a floor the run has no tuned baseline for.</exception>
+    public static (double Points, double Penalty)? FloorSetting(SearchMethodConfig entry, SearchConfig config)
+    {
+        var s = WithPreset(entry);
+        if (!s.Has("floor") || s.Values["floor"] is "none")
+        {
+            return entry.Settings.ContainsKey("floor_penalty") ? throw new SearchConfigException($"{entry.Name}: 'floor_penalty' prices a 'floor', and the entry sets none.") : null;
+        }
+        if (s.Values["floor"] is string word)
+        {
+            throw new SearchConfigException($"{entry.Name}: 'floor' must be a number ≥ 0 or none, not '{word}'.");
+        }
+        double points = s.Number("floor", 0, SettingBound.AtLeast(0));
+        double penalty = s.Number("floor_penalty", 1, SettingBound.AtLeast(0));
+        if (config.TunedBaselines.Count == 0)
+        {
+            return entry.Settings.ContainsKey("floor")
+                ? throw new SearchConfigException($"{entry.Name}: 'floor' holds each task to the best tuned baseline's or expert's score, and the run tunes no baseline (tuned_baselines).")
+                : null;
+        }
+        return (points, penalty);
     }
 
     /// <summary>PSO's settings from the config's first PSO entry.</summary>

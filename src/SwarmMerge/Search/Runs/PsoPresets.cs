@@ -4,8 +4,9 @@ namespace SwarmMerge.Search.Runs;
 /// Named sets of PSO settings a config entry starts from (<c>preset: paper</c>); the entry's own settings override
 /// them. <c>paper</c> is exactly the paper's algorithm. <c>default</c> is SwarmMerge's measured improvement,
 /// chosen on the benchmarks in docs/search.md: still a swarm with personal and global bests, but it starts where
-/// good merges are (the experts, data-free merges of them as anchor members, and task arithmetic over a grid of
-/// λ) instead of only at the members, which good merges lie far outside of, and moves with Clerc and Kennedy's
+/// good merges are (the experts, data-free merges of them as anchor members, with the strengths the run's tuned
+/// baselines picked, and task arithmetic over a grid of λ) instead of only at the members, which good merges lie far
+/// outside of; holds each task to a floor under the best tuned baseline or expert; and moves with Clerc and Kennedy's
 /// constriction constants (w = 0.7298, c₁ = c₂ = 1.49618), which converge where the paper's w = 0.2, c₁ = c₂ = 2
 /// lose the swarm's spread (measured: the same mean from these starts, a smaller spread over seeds).
 /// </summary>
@@ -41,6 +42,9 @@ public static class PsoPresets
         ["start"] = "merges",
         ["lambdas"] = new List<object?> { 0.3, 0.5, 0.7, 1.0 },
         ["anchors"] = new List<object?> { "ties", "dare_ties", "della" },
+        ["tuned_anchors"] = true,
+        ["floor"] = 2.0,
+        ["floor_penalty"] = 1.0,
         ["tied_steps"] = 0.0,
     };
 

@@ -79,6 +79,7 @@ public static class SearchAdapter
         var method = config.Methods[0];
         // The first search's own space, anchors included: they are in the run folder already, so nothing is merged again.
         using var spaces = new MethodSpaces(config, run.Directory);
+        spaces.UseTuned(run.TunedBaselines);
         var materializer = spaces.Of(method);
         AdapterTerms? terms;
         string? reason;

@@ -1,3 +1,4 @@
+using SwarmMerge.Evaluation;
 using SwarmMerge.Search.Space;
 
 namespace SwarmMerge.Search.Runs;
@@ -20,7 +21,7 @@ public static class SearchMethods
     public static Granularity Granularity(SearchConfig config) => SpaceSettings.Granularity(SpaceSettings.FirstPsoEntry(config));
 
     /// <summary>The coefficient space <paramref name="entry"/> searches (see <see cref="ISearchMethod.SpaceOf"/>).</summary>
-    public static (SwarmMembers Members, Granularity Granularity, IReadOnlyList<string> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config) =>
+    public static (SwarmMembers Members, Granularity Granularity, IReadOnlyList<AnchorSpec> Anchors) SpaceOf(SearchMethodConfig entry, SearchConfig config) =>
         Get(entry.Kind).SpaceOf(entry, config);
 
     /// <summary>The budget every search of a run gets unless the config sets one: PSO-Merging's own evaluation count in the paper, (2n+1)·(S+1), with S the first PSO entry's steps.</summary>
@@ -29,6 +30,16 @@ public static class SearchMethods
     /// <summary>The search of <paramref name="entry"/> over <paramref name="materializer"/>'s coefficient space.</summary>
     public static ISearch Create(SearchMethodConfig entry, SearchConfig config, SwarmMaterializer materializer, int budget) =>
         Get(entry.Kind).Create(entry, config, materializer, budget);
+
+    /// <summary>
+    /// The floor <paramref name="entry"/>'s fitness has under each task (<see cref="TaskFloor"/>), relative to the
+    /// optimization scores of <paramref name="referenceName"/> (the best tuned baseline or expert); null when the entry
+    /// sets none (only PSO entries can) or the run has no tuned baseline.
+    /// </summary>
+    public static TaskFloor? FloorOf(SearchMethodConfig entry, SearchConfig config, string referenceName, IReadOnlyDictionary<string, double> referenceScores) =>
+        entry.Kind == SearchKind.Pso && PsoMethod.FloorSetting(entry, config) is { } floor
+            ? new TaskFloor(referenceScores, floor.Points, floor.Penalty, referenceName)
+            : null;
 
     /// <summary>
     /// The share of the optimization split <paramref name="entry"/> holds back to select its result on (0: none, the

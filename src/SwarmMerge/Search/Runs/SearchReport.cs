@@ -46,6 +46,14 @@ public static class SearchReport
             text.AppendLine(Invariant($"**{s.Method}: selection on held-back rows.** The incumbent (the best of step 0: member {sel.Incumbent.Candidate.Member}, fitness {sel.Incumbent.Fitness:F2} on the search rows) against the search's best (step {sel.SearchBest.Candidate.Step}, member {sel.SearchBest.Candidate.Member}, fitness {sel.SearchBest.Fitness:F2}): {sel.Reason}; the result is {outcome}."));
             text.AppendLine();
         }
+        foreach (var s in result.Searches.Where(s => s.Floor is not null))
+        {
+            var floor = s.Floor!;
+            string reference = string.Join(", ", floor.Reference.Select(r => Invariant($"{r.Key} {r.Value:F1}")));
+            string shortfall = s.Best is { Outcome.Success: true } best ? Invariant($"{floor.Shortfall(best.Outcome.Scores):F1}") : "—";
+            text.AppendLine(Invariant($"**{s.Method}: task floor.** Its fitness is the run's {config.Fitness} fitness less {floor.Penalty:G4} × the points by which a task falls more than {floor.Points:G4} below its score in `{floor.ReferenceName}`, the best tuned baseline or expert on the optimization split ({reference}); its result falls {shortfall} points below that floor in all."));
+            text.AppendLine();
+        }
         if (result.TunedBaselines.Count > 0)
         {
             text.AppendLine("## Tuned baselines (optimization split)");

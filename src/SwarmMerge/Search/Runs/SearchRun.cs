@@ -104,6 +104,15 @@ public static class SearchRun
         RemoveScratch(runDirectory);
         var fitness = new Fitness(config.Fitness, config.Fitness == FitnessKind.NormalizedMean ? ExpertReference(config, plan.Scorer, plan.Optimization) : null);
 
+        // Tuned baselines are picked on the optimization split before the searches: a PSO entry may start from them
+        // (tuned anchors) and hold its tasks to the scores of the best of them or of the experts (floor). Their test
+        // scores come after the searches.
+        var tuned = TuneBaselines(plan, fitness, cancellation);
+        plan.Spaces.UseTuned(tuned);
+        var expertScores = new Dictionary<string, EvaluationOutcome>(StringComparer.Ordinal);
+        var reference = config.Methods.Any(m => m.Kind == SearchKind.Pso && PsoMethod.FloorSetting(m, config) is not null)
+            ? FloorReference(plan, fitness, tuned, expertScores) : null;
+
         var results = new List<SearchResult>();
         string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         for (int i = 0; i < plan.Searches.Count; i++)
@@ -113,9 +122,10 @@ public static class SearchRun
             var search = SearchMethods.Create(method, config, materializer, plan.Budget);
             var (heldOut, selection) = plan.SelectionOf(method);
             var rows = RunRows.Of(plan.Optimization, heldOut, config.Seed);
+            var searchFitness = reference is { } r && SearchMethods.FloorOf(method, config, r.Name, r.Scores) is { } floor ? fitness.WithFloor(floor) : fitness;
             var options = new SearchOptions
             {
-                Fitness = fitness,
+                Fitness = searchFitness,
                 RunDirectory = directory,
                 MaxEvaluations = plan.Budget,
                 Progress = Report(progress, method.Name, i, plan.Searches.Count, plan.Budget),
@@ -123,9 +133,9 @@ public static class SearchRun
                 EarlyStopping = config.EarlyStopping,
                 Selection = selection,
             };
-            var batch = remote?.For(config, method, materializer, fitness, heldOut)
-                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, rows, fitness, evoCandidate, config.Threads, cancellation), options.Clock);
-            results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name });
+            var batch = remote?.For(config, method, materializer, searchFitness, heldOut)
+                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, rows, searchFitness, evoCandidate, config.Threads, cancellation), options.Clock);
+            results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name, Floor = searchFitness.Floor });
         }
 
         // With an external evaluator, Evo scored its candidates through a scratch checkpoint.
@@ -137,7 +147,7 @@ public static class SearchRun
         // The held-out test split: only now, after every search has finished.
         var test = plan.TaskFile.LoadTest(config.TestLimit);
         string merged = Path.Combine(runDirectory, "merged");
-        var compared = ScoreRows(plan, results, fitness, test, merged, cancellation);
+        var compared = ScoreRows(plan, results, tuned, expertScores, test, merged, cancellation);
         var json = new JsonSerializerOptions { WriteIndented = true };
         File.WriteAllText(Path.Combine(runDirectory, "test_scores.json"), JsonSerializer.Serialize(compared.Test, json));
         File.WriteAllText(Path.Combine(runDirectory, "optimization_scores.json"), JsonSerializer.Serialize(compared.Optimization, json));
@@ -185,11 +195,78 @@ public static class SearchRun
     }
 
     /// <summary>
-    /// Base, experts, baselines (tuned ones first tuned on the optimization split) and each search's best on both
-    /// splits; writes the first search's best to <paramref name="merged"/>. A search's optimization scores are its
-    /// result's scores on the rows it searched with.
+    /// Every tuned baseline of the config, tuned on the optimization split: each combination of its grid merged and
+    /// scored (one evaluation each), the first with the best fitness picked.
     /// </summary>
-    private static Rows ScoreRows(SearchRunPlan plan, List<SearchResult> results, Fitness fitness, TaskSet test, string merged, CancellationToken cancellation)
+    private static List<TunedBaseline> TuneBaselines(SearchRunPlan plan, Fitness fitness, CancellationToken cancellation)
+    {
+        var config = plan.Config;
+        string folder = Path.Combine(plan.RunDirectory, ".baseline");
+        var tuned = new List<TunedBaseline>();
+        foreach (var (method, grid) in config.TunedBaselines)
+        {
+            var clock = Stopwatch.StartNew();
+            var tried = new List<(IReadOnlyDictionary<string, object?>, double?)>();
+            (IReadOnlyDictionary<string, object?> Parameters, double Fitness, EvaluationOutcome Scores)? chosen = null;
+            foreach (var parameters in TunedBaseline.Points(method, grid))
+            {
+                MergeBaseline(config, method, parameters, folder, cancellation);
+                var outcome = plan.Scorer.Score(folder, plan.Optimization);
+                Directory.Delete(folder, recursive: true);
+                double? value = outcome.Success ? fitness.Of(outcome.Scores) : null;
+                tried.Add((parameters, value));
+                if (value > (chosen?.Fitness ?? double.NegativeInfinity))
+                {
+                    chosen = (parameters, value.Value, outcome);
+                }
+            }
+            var picked = chosen ?? throw new InvalidOperationException($"Tuning {method} on the optimization split failed for every value tried.");
+            tuned.Add(new TunedBaseline(TunedBaseline.RowName(method), method, picked.Parameters, tried, clock.Elapsed.TotalSeconds)
+            {
+                ChosenScores = picked.Scores.Scores,
+                ChosenFitness = picked.Fitness,
+            });
+        }
+        return tuned;
+    }
+
+    /// <summary>
+    /// What a task floor holds a search to: the best, on the optimization split, of what a user has without a search,
+    /// the tuned baselines' picks and the experts themselves (where every merge collapses, an expert); the first of
+    /// equals, tuned baselines first. The experts' scores go into <paramref name="expertScores"/> for the report.
+    /// </summary>
+    private static (string Name, IReadOnlyDictionary<string, double> Scores)? FloorReference(SearchRunPlan plan, Fitness fitness, IReadOnlyList<TunedBaseline> tuned,
+        Dictionary<string, EvaluationOutcome> expertScores)
+    {
+        var options = tuned.Where(t => t.ChosenScores is not null).Select(t => (t.Name, t.ChosenScores!)).ToList();
+        if (options.Count == 0)
+        {
+            return null;
+        }
+        foreach (string expert in plan.Config.Experts)
+        {
+            var outcome = expertScores[expert] = plan.Scorer.Score(expert, plan.Optimization);
+            if (outcome.Success)
+            {
+                options.Add((Path.GetFileName(expert), outcome.Scores));
+            }
+        }
+        return options.Aggregate((best, next) => fitness.Of(next.Item2) > fitness.Of(best.Item2) ? next : best);
+    }
+
+    private static void MergeBaseline(SearchConfig config, string method, IReadOnlyDictionary<string, object?> parameters, string into, CancellationToken cancellation)
+    {
+        using var baseline = BaselinePlans.Of(config, method, parameters);
+        MergeExecutor.Run(baseline, into, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
+    }
+
+    /// <summary>
+    /// Base, experts, baselines (tuned ones as <paramref name="tuned"/> picked them on the optimization split) and each
+    /// search's best on both splits; writes the first search's best to <paramref name="merged"/>. A search's
+    /// optimization scores are its result's scores on the rows it searched with.
+    /// </summary>
+    private static Rows ScoreRows(SearchRunPlan plan, List<SearchResult> results, IReadOnlyList<TunedBaseline> tuned, IReadOnlyDictionary<string, EvaluationOutcome> expertScores,
+        TaskSet test, string merged, CancellationToken cancellation)
     {
         var (config, runDirectory, scorer) = (plan.Config, plan.RunDirectory, plan.Scorer);
         var optimization = plan.Optimization;
@@ -198,51 +275,23 @@ public static class SearchRun
         AddCheckpoint("base", "base", config.BaseModel);
         foreach (string expert in config.Experts)
         {
-            AddCheckpoint(Path.GetFileName(expert), "expert", expert);
+            // An expert scored on the optimization split for a task floor keeps those scores (the same model, the same rows).
+            rows.Add(Path.GetFileName(expert), "expert", expertScores.GetValueOrDefault(expert) ?? scorer.Score(expert, optimization), scorer.Score(expert, test));
         }
         string folder = Path.Combine(runDirectory, ".baseline");
-        void Merge(string method, IReadOnlyDictionary<string, object?> parameters, string into)
-        {
-            using var baseline = BaselinePlans.Of(config, method, parameters);
-            MergeExecutor.Run(baseline, into, new MergeOptions { Overwrite = true, Threads = config.Threads, Seed = config.Seed }, cancellation: cancellation);
-        }
         foreach (var (method, parameters) in config.Baselines)
         {
-            Merge(method, parameters, folder);
+            MergeBaseline(config, method, parameters, folder, cancellation);
             AddCheckpoint(method, "data-free", folder);
             Directory.Delete(folder, recursive: true);
         }
-        string best = Path.Combine(runDirectory, ".baseline-best");
-        foreach (var (method, grid) in config.TunedBaselines)
+        foreach (var baseline in tuned)
         {
-            var clock = Stopwatch.StartNew();
-            var tried = new List<(IReadOnlyDictionary<string, object?>, double?)>();
-            (IReadOnlyDictionary<string, object?> Parameters, double Fitness, EvaluationOutcome Scores)? chosen = null;
-            foreach (var parameters in TunedBaseline.Points(method, grid))
-            {
-                Merge(method, parameters, folder);
-                var outcome = scorer.Score(folder, optimization);
-                double? value = outcome.Success ? fitness.Of(outcome.Scores) : null;
-                tried.Add((parameters, value));
-                if (value > (chosen?.Fitness ?? double.NegativeInfinity))
-                {
-                    chosen = (parameters, value.Value, outcome);
-                    if (Directory.Exists(best))
-                    {
-                        Directory.Delete(best, recursive: true);
-                    }
-                    Directory.Move(folder, best);
-                }
-                else
-                {
-                    Directory.Delete(folder, recursive: true);
-                }
-            }
-            var picked = chosen ?? throw new InvalidOperationException($"Tuning {method} on the optimization split failed for every value tried.");
-            var tuned = new TunedBaseline(TunedBaseline.RowName(method), method, picked.Parameters, tried, clock.Elapsed.TotalSeconds);
-            rows.Tuned.Add(tuned);
-            rows.Add(tuned.Name, "data-free (tuned)", picked.Scores, scorer.Score(best, test));
-            Directory.Delete(best, recursive: true);
+            // The same method, parameters and seed give the same bytes as the merge scored while tuning.
+            MergeBaseline(config, baseline.Method, baseline.Chosen, folder, cancellation);
+            rows.Tuned.Add(baseline);
+            rows.Add(baseline.Name, "data-free (tuned)", EvaluationOutcome.Succeeded(baseline.ChosenScores!), scorer.Score(folder, test));
+            Directory.Delete(folder, recursive: true);
         }
         for (int i = 0; i < results.Count; i++)
         {

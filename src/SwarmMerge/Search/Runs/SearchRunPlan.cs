@@ -111,6 +111,10 @@ internal sealed class SearchRunPlan : IDisposable
             var method = Config.Methods[i];
             // Each search is built once here for its settings, and again by the run over its space.
             InConfig(() => Spaces.Check(method, space => SearchMethods.Create(method, Config, space, Budget)));
+            if (method.Kind == SearchKind.Pso)
+            {
+                InConfig(() => PsoMethod.FloorSetting(method, Config));
+            }
             var evo = method.Kind == SearchKind.Evo ? InConfig(() => EvoMethod.SpaceOf(method, Config)) : null;
             if (evo is not null)
             {

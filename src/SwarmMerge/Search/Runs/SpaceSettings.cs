@@ -12,7 +12,7 @@ internal static class SpaceSettings
     public static readonly string[] Keys = ["drop_rate", "sparsified", "granularity"];
 
     /// <summary>The shared space: the first PSO entry's members and granularity, without anchors.</summary>
-    public static (SwarmMembers Members, Granularity Granularity, IReadOnlyList<string> Anchors) Shared(SearchConfig config)
+    public static (SwarmMembers Members, Granularity Granularity, IReadOnlyList<AnchorSpec> Anchors) Shared(SearchConfig config)
     {
         var first = FirstPsoEntry(config);
         return (Members(first, config), Granularity(first), []);

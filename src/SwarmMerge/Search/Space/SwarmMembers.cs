@@ -65,6 +65,13 @@ public sealed record SwarmMembers(string BaseModel, IReadOnlyList<string> Expert
 }
 
 /// <summary>A data-free merge of the experts used as a member of the coefficient space.</summary>
-/// <param name="Name">The member's name in logs (the merge method, e.g. <c>ties</c>).</param>
+/// <param name="Name">The member's name in logs (the merge method, e.g. <c>ties</c>, or <c>ties (tuned)</c>).</param>
 /// <param name="Directory">The merged checkpoint.</param>
-public sealed record AnchorMember(string Name, string Directory);
+public sealed record AnchorMember(string Name, string Directory)
+{
+    /// <summary>The merge method that made it (by default its name).</summary>
+    public string Method { get; init; } = Name;
+
+    /// <summary>The merge parameters it was made with, over the method's baseline defaults (empty: the defaults).</summary>
+    public IReadOnlyDictionary<string, object?> Parameters { get; init; } = new Dictionary<string, object?>();
+}
