@@ -257,7 +257,8 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
     Scores * head_dim^-0.5; GQA via repeat_kv. Mistral sliding_window is not applied (all
     fixture sequences are far shorter than any window). Qwen3: q_norm / k_norm, RMSNorms over
     head_dim applied to each head's q and k before RoPE; biases only with attention_bias (q, k, v
-    and o alike); use_sliding_window must be false."""
+    and o alike). Qwen2 / Qwen3 sliding layers (qwen_layer_windows) mask keys sliding_window or more
+    positions behind the query."""
     B, T, past_len, mask = _prep(ids, mask, past)
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads") or H
@@ -270,7 +271,7 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
     mlp_bias = cfg.get("mlp_bias", False)
     if mt == "mistral" and cfg.get("sliding_window"):
         assert past_len + T <= cfg["sliding_window"]
-    assert not cfg.get("use_sliding_window", False)
+    windows = qwen_layer_windows(cfg) if mt in ("qwen2", "qwen3") else [None] * cfg["num_hidden_layers"]
     pos = decoder_positions(mask, past_len, T)
     x = W["model.embed_tokens.weight"][ids]
     inv, att_factor = rope_inv_freq(cfg, hd)
@@ -278,11 +279,12 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
     emb = torch.cat([freqs, freqs], dim=-1)
     cos = (emb.cos() * att_factor).to(x.dtype)
     sin = (emb.sin() * att_factor).to(x.dtype)
-    bias = causal_bias(mask, T, past_len, x.dtype)
+    biases = {w: causal_bias(mask, T, past_len, x.dtype, w) for w in set(windows)}
     scale = hd ** -0.5
     new_past = []
     for l in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{l}."
+        bias = biases[windows[l]]
         a = rms_norm(x, W[p + "input_layernorm.weight"], eps)
         q = split_heads(linear(a, W, p + "self_attn.q_proj", qkv_bias), H, hd)
         k = split_heads(linear(a, W, p + "self_attn.k_proj", qkv_bias), KV, hd)
@@ -307,6 +309,18 @@ def llama_forward(cfg, W, ids, mask=None, past=None):
         assert cfg.get("tie_word_embeddings", True), "untied model without lm_head.weight"
         head = W["model.embed_tokens.weight"]
     return x @ head.transpose(0, 1), new_past
+
+
+def qwen_layer_windows(cfg):
+    """Each layer's sliding window (None: full attention), as Qwen2Config / Qwen3Config set them:
+    sliding_window (default 4096) only when use_sliding_window; layer_types when given, else
+    "sliding_attention" from layer max_window_layers (default 28) on."""
+    window = cfg.get("sliding_window", 4096) if cfg.get("use_sliding_window", False) else None
+    n = cfg["num_hidden_layers"]
+    types = cfg.get("layer_types") or ["sliding_attention" if window is not None and i >= cfg.get("max_window_layers", 28)
+                                       else "full_attention" for i in range(n)]
+    assert window is not None or "sliding_attention" not in types
+    return [window if t == "sliding_attention" else None for t in types]
 
 
 def lm_head(cfg, W, x, embed):

@@ -195,9 +195,11 @@ SMALL_VOCAB = 96
 SMALL_HIDDEN = 32
 
 
-def qwen3_case(seed):
+def qwen3_case(seed, sliding=False):
     """Qwen3-0.6B scaled down: explicit head_dim with heads * head_dim = 2 * hidden, GQA 2:1,
-    intermediate 3 * hidden, tied head, rope_theta 1e6, q_norm / k_norm over head_dim."""
+    intermediate 3 * hidden, tied head, rope_theta 1e6, q_norm / k_norm over head_dim. With
+    `sliding`: use_sliding_window, sliding_window 4 and max_window_layers 1 (layer 0 full, layer 1
+    sliding), the per-layer pattern Qwen2Config / Qwen3Config derive."""
     V, E, H, KV, hd, inter = SMALL_VOCAB, SMALL_HIDDEN, 4, 2, 16, 96
     cfg = {
         "architectures": ["Qwen3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 1,
@@ -208,6 +210,8 @@ def qwen3_case(seed):
         "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": True,
         "use_sliding_window": False, "vocab_size": V,
     }
+    if sliding:
+        cfg.update({"use_sliding_window": True, "sliding_window": 4, "max_window_layers": 1})
     I = Init(seed)
     t = {"model.embed_tokens.weight": I.normal((V, E), 0.3), "model.norm.weight": I.normal((E,), 0.1, 1.0)}
     def qk_norms(p):
@@ -733,6 +737,9 @@ CASES = {
     "qwen3": (lambda: qwen3_case(111), "BF16", "decoder",
               "Qwen3ForCausalLM (Qwen3-0.6B ratios): q_norm/k_norm over head_dim before RoPE, head_dim 16 with "
               "heads*head_dim = 2*hidden, GQA 4/2, tied head"),
+    "qwen3_sliding": (lambda: qwen3_case(115, sliding=True), "BF16", "decoder",
+                      "Qwen3ForCausalLM with use_sliding_window: sliding_window 4, max_window_layers 1, so layer 0 "
+                      "attends fully and layer 1 to the last 4 positions"),
     "phi3": (lambda: phi3_case(112), "BF16", "decoder",
              "Phi3ForCausalLM: fused qkv_proj (q|k|v, GQA 4/2) and gate_up_proj (gate|up), partial_rotary_factor "
              "0.75, sliding_window 6 on every layer, untied head"),
@@ -748,6 +755,7 @@ CASES = {
 # Features of the newer cases switched off one at a time: each must change the logits.
 ABLATIONS = {
     "phi3": {"sliding_window": {"sliding_window": None}, "partial_rotary": {"partial_rotary_factor": 1.0}},
+    "qwen3_sliding": {"sliding_window": {"use_sliding_window": False}, "full_layers": {"max_window_layers": 0}},
     "gemma2": {"attention_softcap": {"attn_logit_softcapping": None}, "final_softcap": {"final_logit_softcapping": None},
                "sliding_window": {"sliding_window": None}},
     "gemma3_text": {"sliding_window": {"sliding_window": None}, "rope_scaling": {"rope_scaling": None},
@@ -760,7 +768,7 @@ def build(name):
     cfg, tensors = make()
     seed = {"gpt2": 101, "llama": 102, "llama_tied_bf16": 103, "mistral": 104, "qwen2": 105,
             "llama3_rope_scaling": 106, "bert": 107, "roberta": 108, "t5": 109, "flan_t5": 110, "qwen3": 111,
-            "phi3": 112, "gemma2": 113, "gemma3_text": 114}[name]
+            "phi3": 112, "gemma2": 113, "gemma3_text": 114, "qwen3_sliding": 115}[name]
     d = os.path.join(ROOT, name)
     if os.path.isdir(d):
         shutil.rmtree(d)

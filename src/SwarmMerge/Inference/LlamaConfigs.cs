@@ -73,24 +73,38 @@ internal static class LlamaConfigs
             {
                 QkNorm = modelType == "qwen3",
                 Frequencies = RotaryEmbedding.InverseFrequencies(config, headDim),
-                LayerWindows = Window(config, modelType) is > 0 and var window ? Enumerable.Repeat(window, layers).ToArray() : null,
+                LayerWindows = modelType is "qwen2" or "qwen3" ? QwenWindows(config, layers)
+                    : MistralWindow(config, modelType) is > 0 and var window ? Enumerable.Repeat(window, layers).ToArray() : null,
             },
         };
     }
 
-    // Mistral's window covers every layer; Qwen2's and Qwen3's per-layer windows (use_sliding_window) are refused.
-    private static int Window(ConfigReader config, string modelType)
+    // Mistral's window covers every layer (MistralConfig's default is 4096; an explicit null turns it off).
+    private static int MistralWindow(ConfigReader config, string modelType) =>
+        modelType != "mistral" ? 0 : config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
+
+    // Qwen2Config / Qwen3Config: sliding_window (default 4096; null: none) counts only with use_sliding_window; the
+    // sliding layers are layer_types' "sliding_attention" ones when given, else every layer from max_window_layers
+    // (default 28) on. Null when no layer slides.
+    private static int[]? QwenWindows(ConfigReader config, int layers)
     {
-        if (modelType == "mistral")
+        int window = !config.Bool("use_sliding_window", false) ? 0
+            : config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
+        bool[] sliding;
+        if (config.Strings("layer_types") is null)
         {
-            // MistralConfig's default is 4096; an explicit null turns the window off.
-            return config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
+            int full = config.Index("max_window_layers", 28);
+            sliding = Enumerable.Range(0, layers).Select(i => window > 0 && i >= full).ToArray();
         }
-        if (modelType is "qwen2" or "qwen3" && config.Bool("use_sliding_window", false))
+        else
         {
-            throw config.Invalid("use_sliding_window", $"is true; {(modelType == "qwen2" ? "Qwen2" : "Qwen3")}'s per-layer sliding window is not supported");
+            sliding = SlidingLayers(config, layers, every: 1);  // layer_types is given, so no default pattern applies
+            if (window == 0 && sliding.Any(s => s))
+            {
+                throw config.Invalid("layer_types", $"names '{Sliding}' layers, but there is no sliding window (use_sliding_window is false or sliding_window is null)");
+            }
         }
-        return 0;
+        return sliding.Any(s => s) ? sliding.Select(s => s ? window : 0).ToArray() : null;
     }
 
     // Phi3ForCausalLM: fused projections without biases, RoPE on int(head_dim · partial_rotary_factor) dims, and the

@@ -12,7 +12,7 @@ public sealed class CausalFixtureTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;
 
-    public static TheoryData<string> Cases => new() { "gpt2", "llama", "llama_tied_bf16", "llama3_rope_scaling", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text" };
+    public static TheoryData<string> Cases => new() { "gpt2", "llama", "llama_tied_bf16", "llama3_rope_scaling", "mistral", "qwen2", "qwen3", "qwen3_sliding", "phi3", "gemma2", "gemma3_text" };
 
     private static CausalLanguageModel Open(Fixture fixture, int maxBatchSize = 8)
     {

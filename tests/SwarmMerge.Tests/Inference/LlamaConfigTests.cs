@@ -32,10 +32,29 @@ public sealed class LlamaConfigTests : IDisposable
 
     private static JsonObject With(JsonObject config, string field, JsonNode? value) => RandomCheckpoints.With(config, (field, value));
 
+    private static int[]? WindowsOf(JsonObject config) => LlamaConfigs.Read(new ConfigReader(config, Source), (string)config["model_type"]!)
+        .LayerWindows?.ToArray();
+
     [Fact]
-    public void Qwen3_with_its_per_layer_sliding_window_is_refused()
+    public void Qwen2_and_Qwen3_slide_from_max_window_layers_on_only_with_use_sliding_window_as_their_configs_derive_it()
     {
-        AssertRefused(With(RandomCheckpoints.Qwen3(), "use_sliding_window", true), "use_sliding_window", "Qwen3", "not supported");
+        // RandomCheckpoints' Llama configs have 2 layers. Qwen2Config / Qwen3Config: the window counts only with
+        // use_sliding_window (default 4096, null: none); layer i slides when i >= max_window_layers (default 28).
+        foreach (var qwen in new[] { RandomCheckpoints.Qwen3(), RandomCheckpoints.With(RandomCheckpoints.Llama("qwen2", true), ("use_sliding_window", false)) })
+        {
+            JsonObject Set(params (string, JsonNode?)[] fields) => RandomCheckpoints.With((JsonObject)qwen.DeepClone(), fields);
+            Assert.Equal(2, (int)qwen["num_hidden_layers"]!);
+            Assert.Null(WindowsOf(Set()));
+            Assert.Null(WindowsOf(Set(("sliding_window", 6), ("max_window_layers", 0))));
+            Assert.Null(WindowsOf(Set(("use_sliding_window", true))));  // max_window_layers 28 ≥ 2 layers
+            Assert.Equal(new[] { 0, 6 }, WindowsOf(Set(("use_sliding_window", true), ("sliding_window", 6), ("max_window_layers", 1))));
+            Assert.Equal(new[] { 4096, 4096 }, WindowsOf(Set(("use_sliding_window", true), ("max_window_layers", 0))));
+            Assert.Null(WindowsOf(Set(("use_sliding_window", true), ("sliding_window", null), ("max_window_layers", 0))));
+            // layer_types, when given, names the sliding layers instead.
+            Assert.Equal(new[] { 6, 0 }, WindowsOf(Set(("use_sliding_window", true), ("sliding_window", 6), ("max_window_layers", 1),
+                ("layer_types", new JsonArray("sliding_attention", "full_attention")))));
+            AssertRefused(Set(("layer_types", new JsonArray("sliding_attention", "full_attention"))), "layer_types", "no sliding window");
+        }
     }
 
     [Theory]
