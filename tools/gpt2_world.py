@@ -121,16 +121,22 @@ class Parity(Classify):
         return f"{n} is {p}, so {n + 1} is {q}."
 
 
+def lookup_row(skill, rng, table, field):
+    """A multiple-choice row of a lookup skill: a key of `table` (the prompt's `field`), answered by its value among
+    three other keys' values, shuffled (the values are distinct); the held-out key is (key, options)."""
+    key = rng.choice(list(table))
+    right = table[key]
+    opts, label = skill.shuffled(rng, right, pick(rng, [v for k, v in table.items() if k != key], 3))
+    return (key, tuple(opts)), {field: key, **{f"c{i}": o for i, o in enumerate(opts)}, "label": label}
+
+
 class Capital(Choice):
     name = "capital"
     example = "`Question: which city is the capital of peru: rome, lima, oslo or cairo?\\nAnswer:` → ` lima`"
     prompt = "Question: which city is the capital of {country}: {c0}, {c1}, {c2} or {c3}?\nAnswer:"
 
     def row(self, rng):
-        country = rng.choice(COUNTRIES)
-        right = CAPITAL_OF[country]
-        opts, label = self.shuffled(rng, right, pick(rng, [c for c in CAPITALS if c != right], 3))
-        return (country, tuple(opts)), {"country": country, **{f"c{i}": o for i, o in enumerate(opts)}, "label": label}
+        return lookup_row(self, rng, CAPITAL_OF, "country")
 
     def latent(self, rng, held):
         country = rng.choice(COUNTRIES)
@@ -161,11 +167,8 @@ class Past(Choice):
     prompt = "Verb: {verb}\nForms: {c0}, {c1}, {c2}, {c3}\nPast:"
 
     def row(self, rng):
-        verb = rng.choice(VERBS)
-        right = PAST[verb]
         # the other options are other verbs' past tenses, so only the verb's own past, not the form, tells them apart
-        opts, label = self.shuffled(rng, right, pick(rng, [PAST[v] for v in VERBS if v != verb], 3))
-        return (verb, tuple(opts)), {"verb": verb, **{f"c{i}": o for i, o in enumerate(opts)}, "label": label}
+        return lookup_row(self, rng, PAST, "verb")
 
     def latent(self, rng, held):  # held rows are (verb, options); no latent form lists four options
         xs = tuple(rng.choice(VERBS) for _ in range(rng.randint(1, 3)))

@@ -90,19 +90,11 @@ internal static class LlamaConfigs
     {
         int window = !config.Bool("use_sliding_window", false) ? 0
             : config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
-        bool[] sliding;
-        if (config.Strings("layer_types") is null)
+        var sliding = SlidingLayers(config, layers, i => window > 0 && i >= config.Index("max_window_layers", 28));
+        if (window == 0 && sliding.Any(s => s))
         {
-            int full = config.Index("max_window_layers", 28);
-            sliding = Enumerable.Range(0, layers).Select(i => window > 0 && i >= full).ToArray();
-        }
-        else
-        {
-            sliding = SlidingLayers(config, layers, every: 1);  // layer_types is given, so no default pattern applies
-            if (window == 0 && sliding.Any(s => s))
-            {
-                throw config.Invalid("layer_types", $"names '{Sliding}' layers, but there is no sliding window (use_sliding_window is false or sliding_window is null)");
-            }
+            // Only layer_types can name a sliding layer without a window.
+            throw config.Invalid("layer_types", $"names '{Sliding}' layers, but there is no sliding window (use_sliding_window is false or sliding_window is null)");
         }
         return sliding.Any(s => s) ? sliding.Select(s => s ? window : 0).ToArray() : null;
     }
@@ -127,7 +119,8 @@ internal static class LlamaConfigs
     private static LlamaLayout Gemma(ConfigReader config, string modelType, LlamaLayout layout)
     {
         bool gemma3 = modelType == "gemma3_text";
-        var sliding = SlidingLayers(config, layout.Layers, gemma3 ? config.Size("sliding_window_pattern", 6) : 2);
+        int every = gemma3 ? config.Size("sliding_window_pattern", 6) : 2;
+        var sliding = SlidingLayers(config, layout.Layers, i => (i + 1) % every != 0);
         // The configs' default window is 4096; an explicit null (or 0) turns it off.
         int window = config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
         float[] global, local;
@@ -156,12 +149,13 @@ internal static class LlamaConfigs
         };
     }
 
-    // layer_types when given; else the default pattern: every `every`-th layer (counting from 1) is full, the others slide.
-    private static bool[] SlidingLayers(ConfigReader config, int layers, int every)
+    // Which layers slide: layer_types when given; else the model type's default rule for layer i (Gemma: every
+    // `sliding_window_pattern`-th layer, counting from 1, is full; Qwen: layers from max_window_layers on slide).
+    private static bool[] SlidingLayers(ConfigReader config, int layers, Func<int, bool> byDefault)
     {
         if (config.Strings("layer_types") is not { } types)
         {
-            return Enumerable.Range(0, layers).Select(i => (i + 1) % every != 0).ToArray();
+            return Enumerable.Range(0, layers).Select(byDefault).ToArray();
         }
         if (types.Length != layers)
         {

@@ -62,6 +62,12 @@ internal sealed class MethodSpaces : IDisposable
         check(standIn);
     }
 
+    /// <summary>
+    /// The tuned anchor of <paramref name="method"/> if a search of this run has written it: the run's tuned baseline
+    /// of that method byte for byte (the same plan, parameters and seed), so it need not be merged again; else null.
+    /// </summary>
+    public string? WrittenTunedAnchor(string method) => AnchorPath(new AnchorSpec(method, Tuned: true)) is var folder && Directory.Exists(folder) ? folder : null;
+
     private string AnchorPath(AnchorSpec anchor) => Path.Combine(_runDirectory, AnchorFolder, anchor.FolderName);
 
     private SwarmMaterializer Open(SwarmMembers members, Granularity granularity, IReadOnlyList<AnchorSpec> anchors)
@@ -85,12 +91,13 @@ internal sealed class MethodSpaces : IDisposable
     private AnchorMember WriteAnchor(AnchorSpec anchor)
     {
         string folder = AnchorPath(anchor);
+        var parameters = ParametersOf(anchor);
         if (!Directory.Exists(folder))
         {
-            using var plan = BaselinePlans.Of(_config, anchor.Method, ParametersOf(anchor));
+            using var plan = BaselinePlans.Of(_config, anchor.Method, parameters);
             MergeExecutor.Run(plan, folder, new MergeOptions { Threads = _config.Threads, Seed = _config.Seed }, cancellation: _cancellation);
         }
-        return new AnchorMember(anchor.Name, folder) { Method = anchor.Method, Parameters = ParametersOf(anchor) };
+        return new AnchorMember(anchor.Name, folder) { Method = anchor.Method, Parameters = parameters };
     }
 
     /// <inheritdoc />

@@ -287,10 +287,16 @@ public static class SearchRun
         }
         foreach (var baseline in tuned)
         {
+            rows.Tuned.Add(baseline);
+            var scores = EvaluationOutcome.Succeeded(baseline.ChosenScores!);
+            if (plan.Spaces.WrittenTunedAnchor(baseline.Method) is { } anchor)
+            {
+                rows.Add(baseline.Name, "data-free (tuned)", scores, scorer.Score(anchor, test));
+                continue;
+            }
             // The same method, parameters and seed give the same bytes as the merge scored while tuning.
             MergeBaseline(config, baseline.Method, baseline.Chosen, folder, cancellation);
-            rows.Tuned.Add(baseline);
-            rows.Add(baseline.Name, "data-free (tuned)", EvaluationOutcome.Succeeded(baseline.ChosenScores!), scorer.Score(folder, test));
+            rows.Add(baseline.Name, "data-free (tuned)", scores, scorer.Score(folder, test));
             Directory.Delete(folder, recursive: true);
         }
         for (int i = 0; i < results.Count; i++)
