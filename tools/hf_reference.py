@@ -355,8 +355,8 @@ def phi3_forward(cfg, W, ids, mask=None, past=None):
     down_proj(up * silu(gate)). head_dim = hidden / heads (Phi3Config has none of its own). RoPE
     turns the first int(head_dim * partial_rotary_factor) dims of each head (frequencies computed
     over that many dims) and passes the rest through. sliding_window, when set, masks keys that lie
-    sliding_window or more positions behind the query on every layer. rope_scaling (longrope) is
-    not reproduced."""
+    sliding_window or more positions behind the query on every layer. rope_scaling longrope (or its
+    old names su / yarn, which Phi3Config renames to longrope): see phi3_longrope."""
     B, T, past_len, mask = _prep(ids, mask, past)
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads") or H
@@ -364,11 +364,14 @@ def phi3_forward(cfg, W, ids, mask=None, past=None):
     rot = int(hd * cfg.get("partial_rotary_factor", 1.0))
     eps = cfg["rms_norm_eps"]
     act = ACT[cfg.get("hidden_act", "silu")]
-    assert not cfg.get("rope_scaling"), "longrope is not implemented here"
     theta = float(cfg.get("rope_theta", 10000.0))
     inv = 1.0 / (theta ** (torch.arange(0, rot, 2, dtype=torch.float64) / rot))
     x = W["model.embed_tokens.weight"][ids]
-    cos, sin = rope_cos_sin(decoder_positions(mask, past_len, T), inv, x.dtype)
+    pos = decoder_positions(mask, past_len, T)
+    if cfg.get("rope_scaling"):
+        cos, sin = phi3_longrope(cfg, pos, inv, x.dtype)
+    else:
+        cos, sin = rope_cos_sin(pos, inv, x.dtype)
     bias = causal_bias(mask, T, past_len, x.dtype, cfg.get("sliding_window"))
 
     def rope(t):
@@ -387,6 +390,30 @@ def phi3_forward(cfg, W, ids, mask=None, past=None):
         x = x + linear(up * act(gate), W, p + "mlp.down_proj", False)
     x = rms_norm(x, W["model.norm.weight"], eps)
     return lm_head(cfg, W, x, "model.embed_tokens.weight"), new_past
+
+
+def phi3_longrope(cfg, pos, inv, dtype):
+    """modeling_rope_utils._compute_longrope_parameters with dynamic_rope_update's longrope rule:
+    inv_freq = default inv_freq / short_factor while the run's seq_len = max(position_ids) + 1 is at
+    most original_max_position_embeddings (Phi3Config default 4096), / long_factor beyond; cos and
+    sin times attention_factor, else sqrt(1 + ln s / ln original) for s = max_position_embeddings /
+    original (1 when s <= 1). HF takes the max over the whole batch; here it is taken per sequence
+    (row), which is what HF computes for each sequence run alone."""
+    rs = cfg["rope_scaling"]
+    kind = rs.get("rope_type", rs.get("type"))
+    assert kind in ("longrope", "su", "yarn"), kind
+    # the config's own field (a Phi3Config attribute, default 4096), not rope_scaling's key of that name
+    original = cfg.get("original_max_position_embeddings", 4096)
+    scale = cfg.get("max_position_embeddings", 4096) / original
+    att = rs.get("attention_factor")
+    if att is None:
+        att = 1.0 if scale <= 1.0 else math.sqrt(1 + math.log(scale) / math.log(original))
+    short = inv / torch.tensor(rs["short_factor"], dtype=torch.float64)
+    long = inv / torch.tensor(rs["long_factor"], dtype=torch.float64)
+    use_long = (pos.max(dim=-1, keepdim=True).values + 1 > original).unsqueeze(-1)  # [B,1,1]
+    freqs = pos.to(torch.float64).unsqueeze(-1) * torch.where(use_long, long.view(1, 1, -1), short.view(1, 1, -1))
+    emb = torch.cat([freqs, freqs], dim=-1)
+    return (emb.cos() * att).to(dtype), (emb.sin() * att).to(dtype)
 
 
 # ---------------------------------------------------------------------------------------------

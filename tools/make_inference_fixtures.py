@@ -223,10 +223,14 @@ def qwen3_case(seed, sliding=False):
     return cfg, t
 
 
-def phi3_case(seed):
+def phi3_case(seed, longrope=False):
     """Phi-3 scaled down: fused qkv_proj and gate_up_proj, GQA 2:1 (Phi-3-medium's 40:10), no
     head_dim key, intermediate ~2.7 * hidden (Phi-3-mini), sliding_window 6 (half the longest
-    sequence, as 2047 of Phi-3-mini's 4096), partial_rotary_factor 0.75 (Phi-4-mini), untied head."""
+    sequence, as 2047 of Phi-3-mini's 4096), partial_rotary_factor 0.75 (Phi-4-mini), untied head.
+    With `longrope`: Phi-3-mini-128k / Phi-4-mini's rope_scaling longrope scaled down, original
+    context 8 of max_position_embeddings 32 (so the 5-token sequence runs on the short factors and
+    the 9- and 12-token ones, and generations past 8 tokens, on the long ones; attention factor
+    sqrt(1 + ln 4 / ln 8))."""
     V, E, H, KV, inter = SMALL_VOCAB, SMALL_HIDDEN, 4, 2, 88
     hd = E // H
     cfg = {
@@ -239,6 +243,9 @@ def phi3_case(seed):
         "tie_word_embeddings": False, "torch_dtype": "bfloat16", "transformers_version": "4.46.3", "use_cache": True,
         "vocab_size": V,
     }
+    if longrope:
+        cfg.update({"max_position_embeddings": 32, "original_max_position_embeddings": 8,
+                    "rope_scaling": dict(LONGROPE_SCALING)})
     I = Init(seed)
     t = {"model.embed_tokens.weight": I.normal((V, E), 0.3), "model.norm.weight": I.normal((E,), 0.1, 1.0),
          "lm_head.weight": I.normal((V, E), 0.3)}
@@ -532,7 +539,9 @@ def decoder_expected(cfg, W, seed, ablations=None, min_distinct=1):
         maxdiff(R.decoder_forward(cfg, W32, torch.tensor([s]))[0][0].double(), singles[i]) for i, s in enumerate(seqs))
     logliks = []
     for ctx, cont in zip(ctxs, conts):
-        lg = dec_logits(cfg, W, ctx + cont)
+        # the run is context + continuation without its last token, as lm-evaluation-harness feeds it (its logits are
+        # never used); the same thing for a causal model, except that longrope picks its factors by the run's length
+        lg = dec_logits(cfg, W, ctx + cont[:-1])
         lp = torch.log_softmax(lg, dim=-1)
         per, greedy = [], True
         for j, tok in enumerate(cont):
@@ -705,6 +714,9 @@ def t5_expected(cfg, W, seed):
 LLAMA3_SCALING = {"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
                   "original_max_position_embeddings": 64, "rope_type": "llama3"}
 
+# three factors for the 6 rotated dims of the phi3 cases (rotary dims / 2, as Phi3Config requires)
+LONGROPE_SCALING = {"long_factor": [1.0, 3.0, 9.0], "short_factor": [1.0, 1.15, 1.3], "type": "longrope"}
+
 CASES = {
     "gpt2": (lambda: gpt2_case(101), "F32", "decoder",
              "GPT2LMHeadModel: Conv1D [in,out] weights, learned positions, gelu_new, tied head (no lm_head.weight)"),
@@ -743,6 +755,10 @@ CASES = {
     "phi3": (lambda: phi3_case(112), "BF16", "decoder",
              "Phi3ForCausalLM: fused qkv_proj (q|k|v, GQA 4/2) and gate_up_proj (gate|up), partial_rotary_factor "
              "0.75, sliding_window 6 on every layer, untied head"),
+    "phi3_longrope": (lambda: phi3_case(116, longrope=True), "BF16", "decoder",
+                      "Phi3ForCausalLM as phi3 with rope_scaling longrope: original_max_position_embeddings 8 of "
+                      "32, short factors up to 8 positions, long factors beyond, cos/sin scaled by "
+                      "sqrt(1 + ln 4 / ln 8)"),
     "gemma2": (lambda: gemma_case(113, "gemma2"), "BF16", "decoder",
                "Gemma2ForCausalLM: sqrt(hidden) embedding scale, (1 + w) norms before and after attention and MLP, "
                "query_pre_attn_scalar 24, attention soft-cap 1.5, final soft-cap 1.5, layer 0 sliding (window 5), "
@@ -756,6 +772,9 @@ CASES = {
 ABLATIONS = {
     "phi3": {"sliding_window": {"sliding_window": None}, "partial_rotary": {"partial_rotary_factor": 1.0}},
     "qwen3_sliding": {"sliding_window": {"use_sliding_window": False}, "full_layers": {"max_window_layers": 0}},
+    "phi3_longrope": {"longrope": {"rope_scaling": None},
+                      "long_factor": {"rope_scaling": dict(LONGROPE_SCALING, long_factor=LONGROPE_SCALING["short_factor"])},
+                      "attention_factor": {"rope_scaling": dict(LONGROPE_SCALING, attention_factor=1.0)}},
     "gemma2": {"attention_softcap": {"attn_logit_softcapping": None}, "final_softcap": {"final_logit_softcapping": None},
                "sliding_window": {"sliding_window": None}},
     "gemma3_text": {"sliding_window": {"sliding_window": None}, "rope_scaling": {"rope_scaling": None},
@@ -768,7 +787,7 @@ def build(name):
     cfg, tensors = make()
     seed = {"gpt2": 101, "llama": 102, "llama_tied_bf16": 103, "mistral": 104, "qwen2": 105,
             "llama3_rope_scaling": 106, "bert": 107, "roberta": 108, "t5": 109, "flan_t5": 110, "qwen3": 111,
-            "phi3": 112, "gemma2": 113, "gemma3_text": 114, "qwen3_sliding": 115}[name]
+            "phi3": 112, "gemma2": 113, "gemma3_text": 114, "qwen3_sliding": 115, "phi3_longrope": 116}[name]
     d = os.path.join(ROOT, name)
     if os.path.isdir(d):
         shutil.rmtree(d)

@@ -1,4 +1,5 @@
 using SwarmMerge.Inference.Onnx;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Inference;
 

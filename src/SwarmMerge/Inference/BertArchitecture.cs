@@ -1,5 +1,6 @@
 using SwarmMerge.Inference.Onnx;
 using DataType = SwarmMerge.Inference.Onnx.TensorProto.Types.DataType;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Inference;
 

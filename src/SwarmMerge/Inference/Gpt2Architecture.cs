@@ -1,3 +1,5 @@
+using SwarmMerge.Models;
+
 namespace SwarmMerge.Inference;
 
 /// <summary>

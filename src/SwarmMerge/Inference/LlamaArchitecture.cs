@@ -1,3 +1,5 @@
+using SwarmMerge.Models;
+
 namespace SwarmMerge.Inference;
 
 /// <summary>
@@ -94,7 +96,9 @@ internal sealed class LlamaArchitecture : CausalArchitecture
         var l = Layout;
         var graph = new CausalGraph(this);
         var g = graph.G;
-        var full = RotaryEmbedding.Tables(g, CausalGraph.PositionIds, l.Frequencies);
+        var full = l.LongRope is { } longRope
+            ? longRope.Tables(g, CausalGraph.PositionIds)
+            : RotaryEmbedding.Tables(g, CausalGraph.PositionIds, l.Frequencies);
         var sliding = l.SlidingFrequencies is { } local ? RotaryEmbedding.Tables(g, CausalGraph.PositionIds, local) : full;
         string? Bias(string name, bool present) => present ? name : null;
         string Norm(string x, string weight) => g.RmsNorm(x, l.OffsetNorms ? g.Add(weight, 1f) : weight, l.Epsilon);

@@ -1,3 +1,5 @@
+using SwarmMerge.Models;
+
 namespace SwarmMerge.Inference;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace SwarmMerge.Inference;
 /// </summary>
 internal static class LlamaConfigs
 {
-    private const string Sliding = "sliding_attention", Full = "full_attention";
+    private const string Sliding = LayerAttention.Sliding, Full = LayerAttention.Full;
 
     public static LlamaLayout Read(ConfigReader config, string modelType)
     {
@@ -73,7 +75,7 @@ internal static class LlamaConfigs
             {
                 QkNorm = modelType == "qwen3",
                 Frequencies = RotaryEmbedding.InverseFrequencies(config, headDim),
-                LayerWindows = modelType is "qwen2" or "qwen3" ? QwenWindows(config, layers)
+                LayerWindows = modelType is "qwen2" or "qwen3" ? QwenWindows(config, modelType)
                     : MistralWindow(config, modelType) is > 0 and var window ? Enumerable.Repeat(window, layers).ToArray() : null,
             },
         };
@@ -86,11 +88,10 @@ internal static class LlamaConfigs
     // Qwen2Config / Qwen3Config: sliding_window (default 4096; null: none) counts only with use_sliding_window; the
     // sliding layers are layer_types' "sliding_attention" ones when given, else every layer from max_window_layers
     // (default 28) on. Null when no layer slides.
-    private static int[]? QwenWindows(ConfigReader config, int layers)
+    private static int[]? QwenWindows(ConfigReader config, string modelType)
     {
-        int window = !config.Bool("use_sliding_window", false) ? 0
-            : config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
-        var sliding = SlidingLayers(config, layers, i => window > 0 && i >= config.Index("max_window_layers", 28));
+        int window = LayerAttention.QwenWindow(config);
+        var sliding = LayerAttention.SlidingFlags(config, modelType)!;
         if (window == 0 && sliding.Any(s => s))
         {
             // Only layer_types can name a sliding layer without a window.
@@ -99,18 +100,23 @@ internal static class LlamaConfigs
         return sliding.Any(s => s) ? sliding.Select(s => s ? window : 0).ToArray() : null;
     }
 
-    // Phi3ForCausalLM: fused projections without biases, RoPE on int(head_dim · partial_rotary_factor) dims, and the
-    // sliding window (Phi3Config default none) on every layer. Its only rope_scaling (longrope, formerly su) is not computed.
+    // Phi3ForCausalLM: fused projections without biases, RoPE on int(head_dim · partial_rotary_factor) dims (default, or
+    // longrope under any name Phi3Config accepts for it), and the sliding window (Phi3Config default none) on every layer.
     private static LlamaLayout Phi3(ConfigReader config, LlamaLayout layout)
     {
         int rotary = RotaryEmbedding.PartialDims(config, layout.HeadDim);
         int window = config.Index("sliding_window", 0);
+        var (_, scaling) = RotaryEmbedding.Scaling(config);
+        var longRope = LongRope.Names.Contains(RotaryEmbedding.TypeOf(scaling))
+            ? LongRope.Read(config, scaling!, RotaryEmbedding.Theta(config, 10000f), rotary)
+            : null;
         return layout with
         {
             FusedQkv = true,
             FusedGateUp = true,
             RotaryDims = rotary,
-            Frequencies = RotaryEmbedding.OfConfig(config, rotary, 10000f, ["default"]),
+            Frequencies = longRope?.Short ?? RotaryEmbedding.OfConfig(config, rotary, 10000f, ["default", .. LongRope.Names]),
+            LongRope = longRope,
             LayerWindows = window > 0 ? Enumerable.Repeat(window, layout.Layers).ToArray() : null,
         };
     }
@@ -119,8 +125,7 @@ internal static class LlamaConfigs
     private static LlamaLayout Gemma(ConfigReader config, string modelType, LlamaLayout layout)
     {
         bool gemma3 = modelType == "gemma3_text";
-        int every = gemma3 ? config.Size("sliding_window_pattern", 6) : 2;
-        var sliding = SlidingLayers(config, layout.Layers, i => (i + 1) % every != 0);
+        var sliding = LayerAttention.SlidingFlags(config, modelType)!;
         // The configs' default window is 4096; an explicit null (or 0) turns it off.
         int window = config.Json.ContainsKey("sliding_window") ? config.Index("sliding_window", 0) : 4096;
         float[] global, local;
@@ -147,26 +152,6 @@ internal static class LlamaConfigs
             SlidingFrequencies = ReferenceEquals(global, local) ? null : local,
             LayerWindows = window > 0 && sliding.Any(s => s) ? sliding.Select(s => s ? window : 0).ToArray() : null,
         };
-    }
-
-    // Which layers slide: layer_types when given; else the model type's default rule for layer i (Gemma: every
-    // `sliding_window_pattern`-th layer, counting from 1, is full; Qwen: layers from max_window_layers on slide).
-    private static bool[] SlidingLayers(ConfigReader config, int layers, Func<int, bool> byDefault)
-    {
-        if (config.Strings("layer_types") is not { } types)
-        {
-            return Enumerable.Range(0, layers).Select(byDefault).ToArray();
-        }
-        if (types.Length != layers)
-        {
-            throw config.Invalid("layer_types", $"has {types.Length} entries, not num_hidden_layers ({layers})");
-        }
-        return types.Select((type, i) => type switch
-        {
-            Sliding => true,
-            Full => false,
-            _ => throw config.Invalid("layer_types", $"entry {i} is '{type}'; only '{Sliding}' and '{Full}' are supported"),
-        }).ToArray();
     }
 
     // Gemma 3: full layers use rope_theta (default 1e6) with rope_scaling, sliding layers rope_local_base_freq (default 1e4)

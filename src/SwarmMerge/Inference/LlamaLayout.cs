@@ -68,6 +68,9 @@ internal sealed record LlamaLayout
     /// <summary>The rotary inverse frequencies (RotaryDims / 2 of them) of full-attention layers, and of every layer without <see cref="SlidingFrequencies"/>.</summary>
     public required float[] Frequencies { get; init; }
 
+    /// <summary>Phi-3's longrope: per-sequence short or long frequencies in place of <see cref="Frequencies"/> (its short ones); null for none.</summary>
+    public LongRope? LongRope { get; init; }
+
     /// <summary>Gemma 3: the frequencies of sliding-window layers (rope_local_base_freq, unscaled); null when they are <see cref="Frequencies"/>.</summary>
     public float[]? SlidingFrequencies { get; init; }
 

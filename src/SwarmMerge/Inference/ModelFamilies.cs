@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Inference;
 

@@ -1,4 +1,5 @@
 using SwarmMerge.Inference.Onnx;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Inference;
 
@@ -29,11 +30,23 @@ internal static class RotaryEmbedding
     /// <summary>Like <see cref="InverseFrequencies"/> for <paramref name="dims"/> rotated dimensions, whatever <c>partial_rotary_factor</c> says.</summary>
     public static float[] OfConfig(ConfigReader config, int dims, float defaultTheta, IReadOnlyCollection<string> types)
     {
-        var parameters = config.Object("rope_parameters");
-        float theta = parameters?.Has("rope_theta") == true ? parameters.PositiveFloat("rope_theta") : config.PositiveFloat("rope_theta", defaultTheta);
-        var scaling = config.Object("rope_scaling") ?? parameters;
-        return Frequencies(config, config.Has("rope_scaling") ? "rope_scaling" : "rope_parameters", theta, scaling, dims, types);
+        var (field, scaling) = Scaling(config);
+        return Frequencies(config, field, Theta(config, defaultTheta), scaling, dims, types);
     }
+
+    /// <summary>θ: <c>rope_parameters.rope_theta</c>, else <c>rope_theta</c>, else <paramref name="defaultTheta"/>.</summary>
+    public static float Theta(ConfigReader config, float defaultTheta) =>
+        config.Object("rope_parameters") is { } parameters && parameters.Has("rope_theta")
+            ? parameters.PositiveFloat("rope_theta")
+            : config.PositiveFloat("rope_theta", defaultTheta);
+
+    /// <summary>The rope settings object: <c>rope_scaling</c>, else (newer configs) <c>rope_parameters</c>; null for none.</summary>
+    public static (string Field, ConfigReader? Settings) Scaling(ConfigReader config) =>
+        config.Has("rope_scaling") ? ("rope_scaling", config.Object("rope_scaling")) : ("rope_parameters", config.Object("rope_parameters"));
+
+    /// <summary>The rope type of a settings object (<c>rope_type</c>, or the older <c>type</c>); "default" for none.</summary>
+    public static string TypeOf(ConfigReader? scaling) =>
+        scaling is null ? "default" : scaling.String("rope_type") ?? scaling.String("type") ?? "default";
 
     /// <summary>
     /// θ^(−2i/d) for d = <paramref name="dims"/>, adjusted by <paramref name="scaling"/> (a rope settings object, null for
@@ -48,7 +61,7 @@ internal static class RotaryEmbedding
             inverse[i] = 1f / MathF.Pow(theta, (float)(2 * i) / dims);
         }
 
-        string type = scaling is null ? "default" : scaling.String("rope_type") ?? scaling.String("type") ?? "default";
+        string type = TypeOf(scaling);
         if (!types.Contains(type))
         {
             throw owner.Invalid(field, $"has rope type '{type}', which is not supported (supported: {string.Join(", ", types)})");
@@ -107,11 +120,18 @@ internal static class RotaryEmbedding
     }
 
     /// <summary>cos and sin of position·frequency as [B, T, 1, R] (frequencies repeated for both halves; R = 2 · frequencies).</summary>
-    public static (string Cos, string Sin) Tables(GraphBuilder g, string positionIds, float[] inverse)
+    public static (string Cos, string Sin) Tables(GraphBuilder g, string positionIds, float[] inverse) =>
+        Tables(g, g.Unsqueeze(g.CastToFloat(positionIds), 2), g.Floats(inverse), scale: 1);
+
+    /// <summary>
+    /// cos and sin, times <paramref name="scale"/> unless it is 1, of <paramref name="positions"/> [B, T, 1] ·
+    /// <paramref name="inverse"/> (frequencies [D/2], or per sequence [B, 1, D/2]) as [B, T, 1, D].
+    /// </summary>
+    public static (string Cos, string Sin) Tables(GraphBuilder g, string positions, string inverse, float scale)
     {
-        var angles = g.Mul(g.Unsqueeze(g.CastToFloat(positionIds), 2), g.Floats(inverse));   // [B, T, D/2]
-        var both = g.Unsqueeze(g.Concat(-1, angles, angles), 2);                              // [B, T, 1, D]
-        return (g.Cos(both), g.Sin(both));
+        var angles = g.Mul(positions, inverse);                                  // [B, T, D/2]
+        var both = g.Unsqueeze(g.Concat(-1, angles, angles), 2);                 // [B, T, 1, D]
+        return scale == 1 ? (g.Cos(both), g.Sin(both)) : (g.Mul(g.Cos(both), scale), g.Mul(g.Sin(both), scale));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Inference;
 

@@ -76,9 +76,10 @@ public static class MergeExecutor
             }
             if (plan.OutputLayers is { } layers)
             {
-                // mergekit sets the architecture's layer-count key and nothing else (per-layer lists such as
-                // layer_types are left as they are); GPT-2-style configs call it n_layer.
+                // mergekit sets the architecture's layer-count key (GPT-2-style configs call it n_layer) and nothing
+                // else; the per-layer attention types are kept too (SliceAttention).
                 config[config.ContainsKey("num_hidden_layers") || !config.ContainsKey("n_layer") ? "num_hidden_layers" : "n_layer"] = layers;
+                plan.OutputAttention?.Apply(config);
             }
             File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         }

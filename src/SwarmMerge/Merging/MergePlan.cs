@@ -65,6 +65,9 @@ public sealed class MergePlan : IDisposable
     /// <summary>The output's number of layers, written into its config.json, when <c>slices</c> change it; else null.</summary>
     public int? OutputLayers { get; init; }
 
+    /// <summary>For <c>slices</c>: the <c>layer_types</c> / <c>max_window_layers</c> that keep each layer's attention, written into config.json; else null.</summary>
+    internal SliceAttention? OutputAttention { get; init; }
+
     /// <summary>The tensors the method computes.</summary>
     public IEnumerable<TensorMergeJob> Jobs => Tensors.Where(t => t.Job is not null).Select(t => t.Job!);
 

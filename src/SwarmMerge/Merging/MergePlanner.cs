@@ -127,7 +127,11 @@ public static class MergePlanner
             InputFiles.RequireRegularFile(Path.Combine(tokenizerSource, name)); // copied into the output at the end
         }
         return new MergePlan(config, method, layout.Reference, baseModel, layout.Models, tensors, opener.Warnings.Concat(warnings).ToList(),
-            tokenizerSource, outputDType, opener) { OutputLayers = layout.OutputLayers };
+            tokenizerSource, outputDType, opener)
+        {
+            OutputLayers = layout.OutputLayers,
+            OutputAttention = layout.LayerOrigins is { } origins ? SliceAttention.Of(layout.Reference, origins) : null,
+        };
     }
 
     // models: every tensor of the reference (the base, else the first model) under its own name, t by layer position.

@@ -24,5 +24,12 @@ internal sealed record TensorSlot(string Name, double T, IModelSource Reference,
 /// <param name="Slots">Every output tensor, in output order.</param>
 /// <param name="Reference">The model whose config.json the output gets.</param>
 /// <param name="Models">The merged models (the base excluded where the method requires one).</param>
-/// <param name="OutputLayers">The output's layer count when it differs from the reference's (slices), else null.</param>
-internal sealed record PlanLayout(IReadOnlyList<TensorSlot> Slots, IModelSource Reference, IReadOnlyList<IModelSource> Models, int? OutputLayers);
+/// <param name="LayerOrigins">For <c>slices</c>, the layer each output layer is made from (its slice's reference source), else null.</param>
+internal sealed record PlanLayout(IReadOnlyList<TensorSlot> Slots, IModelSource Reference, IReadOnlyList<IModelSource> Models, IReadOnlyList<LayerOrigin>? LayerOrigins)
+{
+    /// <summary>The output's layer count when <c>slices</c> set it, else null.</summary>
+    public int? OutputLayers => LayerOrigins?.Count;
+}
+
+/// <summary>The layer an output layer is made from: layer <paramref name="Layer"/> of <paramref name="Model"/>.</summary>
+internal sealed record LayerOrigin(IModelSource Model, int Layer);

@@ -19,6 +19,7 @@ internal static class SlicePlanner
 
         var slices = config.Slices!.Select((slice, k) => Open(slice, k, config, baseModel, open, StackOf)).ToList();
         var slots = new List<TensorSlot>();
+        var origins = new List<LayerOrigin>();
         var first = Roles(slices[0], slices[0].Sources, method);
         slots.AddRange(Outside(first, StackOf(first.Reference.Model).PreWeights));
         int layer = 0;
@@ -29,6 +30,7 @@ internal static class SlicePlanner
             for (int offset = 0; offset < length; offset++, layer++)
             {
                 double t = LayerPosition.Within(offset, length);
+                origins.Add(new LayerOrigin(roles.Reference.Model, roles.Reference.Source.Start + offset));
                 foreach (string name in StackOf(roles.Reference.Model).Layer(roles.Reference.Source.Start + offset))
                 {
                     // Each source reads its own layer: the same tensor, renumbered to its layer_range.
@@ -49,7 +51,7 @@ internal static class SlicePlanner
         slots.AddRange(Outside(last, StackOf(last.Reference.Model).PostWeights));
 
         var models = slices.SelectMany(s => Roles(s, s.Sources, method).Inputs.Select(i => i.Model)).Distinct().ToList();
-        return new PlanLayout(slots, baseModel ?? first.Reference.Model, models, layer);
+        return new PlanLayout(slots, baseModel ?? first.Reference.Model, models, origins);
     }
 
     // A slice with its models opened and its layer ranges checked against them.

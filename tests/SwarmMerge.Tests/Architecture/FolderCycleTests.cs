@@ -26,7 +26,7 @@ public sealed class FolderCycleTests
         ["IO"] = [],
         ["Numerics"] = [],
         ["Models"] = ["IO"],
-        ["Inference"] = ["IO"],
+        ["Inference"] = ["IO", "Models"],
         ["Merging"] = ["IO", "Numerics", "Models"],
         ["Adapters"] = ["IO", "Numerics", "Models", "Merging"],
         ["Evaluation"] = ["IO", "Models", "Inference"],

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using SwarmMerge.Inference;
 using SwarmMerge.IO;
 
@@ -116,6 +117,31 @@ public sealed class CausalConsistencyTests : IDisposable
         var called = model.Generate([Sequences[0]], new GenerationOptions { MaxNewTokens = 6, StopTokenIds = [], StopWhen = (_, tokens) => tokens.Count == 2 })[0];
         Assert.Equal(free[..2], called);
     }
+
+    [Fact]
+    public void Longrope_picks_short_or_long_factors_per_sequence_so_a_batch_scores_each_sequence_as_alone()
+    {
+        // Original context 4: of Sequences (7, 2 and 5 tokens) the first and last run on the long factors, the second on the short.
+        var scaling = new JsonObject { ["type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.2), ["long_factor"] = new JsonArray(3.0, 9.0) };
+        var config = RandomCheckpoints.With(RandomCheckpoints.Phi3(), ("rope_scaling", scaling), ("original_max_position_embeddings", 4),
+            ("max_position_embeddings", 16), ("sliding_window", null));
+        string directory = RandomCheckpoints.Write(Path.Combine(_root, "phi3-longrope"), config, seed: 3);
+        using var checkpoint = Checkpoint.Open(directory);
+        using var model = CausalLanguageModel.Open(checkpoint, new InferenceOptions { Threads = 2 });
+        var batched = model.Logits(Sequences);
+        for (int i = 0; i < Sequences.Length; i++)
+        {
+            FixtureAssert.Close(model.Logits([Sequences[i]])[0].Values, batched[i].Values, 1e-5, $"sequence {i}");
+        }
+        // A causal model scores a prefix as the run it starts, unless the run is past the original context and the
+        // prefix is not: then the prefix's positions turn by the short factors and the run's by the long ones.
+        var prefix = model.Logits([Sequences[0][..4]])[0];
+        Assert.True(MaxDifference(prefix.Values, batched[0].Values[..prefix.Values.Length]) > 1e-3);
+        var shortRun = model.Logits([Sequences[0][..3]])[0];
+        FixtureAssert.Close(shortRun.Values, prefix.Values[..shortRun.Values.Length], 1e-5, "prefix of a short run");
+    }
+
+    private static float MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => MathF.Abs(x - y)).Max();
 
     [Fact]
     public void Sliding_window_masks_keys_beyond_the_window()

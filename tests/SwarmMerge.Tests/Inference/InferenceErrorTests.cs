@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SwarmMerge.Inference;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Inference;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SwarmMerge.Inference;
 using SwarmMerge.IO;
+using SwarmMerge.Models;
 
 namespace SwarmMerge.Tests.Inference;
 
@@ -58,13 +59,52 @@ public sealed class LlamaConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("longrope")]
-    [InlineData("su")]
     [InlineData("linear")]
-    public void Phi3_rope_scaling_is_refused_by_type(string type)
+    [InlineData("llama3")]
+    [InlineData("dynamic")]
+    public void Phi3_rope_scaling_other_than_longrope_is_refused_by_type(string type)
     {
         var scaling = new JsonObject { ["type"] = type, ["short_factor"] = new JsonArray(1.0, 1.0), ["long_factor"] = new JsonArray(2.0, 2.0), ["factor"] = 2.0 };
-        AssertRefused(With(RandomCheckpoints.Phi3(), "rope_scaling", scaling), "rope_scaling", $"'{type}'", "supported: default");
+        AssertRefused(With(RandomCheckpoints.Phi3(), "rope_scaling", scaling), "rope_scaling", $"'{type}'", "supported: default, longrope");
+    }
+
+    private static JsonObject LongRopeScaling(string type = "longrope") =>
+        new() { ["type"] = type, ["short_factor"] = new JsonArray(1.0, 1.5), ["long_factor"] = new JsonArray(2.0, 8.0) };
+
+    [Theory]
+    [InlineData("longrope")]
+    [InlineData("su")]     // Phi3Config renames su and yarn to longrope
+    [InlineData("yarn")]
+    public void Phi3_longrope_divides_the_default_frequencies_by_each_factor_list_as_Phi3Config_reads_it(string type)
+    {
+        // RandomCheckpoints.Phi3: head_dim 32 / 4 = 8, partial_rotary_factor 0.5: 4 rotated dims, frequencies 1 and 1e4^(-1/2).
+        JsonObject Config() => With(With(RandomCheckpoints.Phi3(), "rope_scaling", LongRopeScaling(type)), "max_position_embeddings", 131072);
+        var config = Config();
+        var rope = LlamaConfigs.Read(new ConfigReader(config, Source), "phi3").LongRope!;
+        Assert.Equal(new[] { 1f, 1 / (1.5f * 100f) }, rope.Short);
+        Assert.Equal(new[] { 0.5f, 1 / (8f * 100f) }, rope.Long);
+        Assert.Equal(4096, rope.OriginalContext);  // Phi3Config's default original_max_position_embeddings
+        // √(1 + ln 32 / ln 4096) = √(1 + 5/12)
+        Assert.Equal(MathF.Sqrt(17f / 12f), rope.AttentionFactor, 6);
+
+        var explicitFactor = With(With(Config(), "original_max_position_embeddings", 8), "rope_scaling",
+            RandomCheckpoints.With(LongRopeScaling(type), ("attention_factor", 1.25)));
+        rope = LlamaConfigs.Read(new ConfigReader(explicitFactor, Source), "phi3").LongRope!;
+        Assert.Equal((8, 1.25f), (rope.OriginalContext, rope.AttentionFactor));
+        // A context no longer than the original one: no attention factor.
+        var unscaled = With(With(Config(), "max_position_embeddings", 4096), "original_max_position_embeddings", 4096);
+        Assert.Equal(1f, LlamaConfigs.Read(new ConfigReader(unscaled, Source), "phi3").LongRope!.AttentionFactor);
+    }
+
+    [Fact]
+    public void Phi3_longrope_factor_lists_must_hold_one_positive_number_per_rotated_pair()
+    {
+        var phi3 = RandomCheckpoints.Phi3();
+        JsonObject Scaling(params (string, JsonNode?)[] fields) => With(phi3, "rope_scaling", RandomCheckpoints.With(LongRopeScaling(), fields));
+        AssertRefused(Scaling(("short_factor", new JsonArray(1.0, 1.0, 1.0))), "rope_scaling.short_factor", "3 entries, not 2");
+        AssertRefused(Scaling(("long_factor", new JsonArray(1.0, -2.0))), "rope_scaling.long_factor", "index 1");
+        AssertRefused(Scaling(("long_factor", null)), "rope_scaling.long_factor", "missing");
+        AssertRefused(Scaling(("short_factor", "1.0")), "rope_scaling.short_factor", "not a list");
     }
 
     [Theory]

@@ -130,6 +130,9 @@ internal sealed class GraphBuilder
     public string Concat(long axis, params string[] inputs) => Op("Concat", inputs, Attr("axis", axis));
     public string CastToFloat(string x) => Op("Cast", [x], Attr("to", (long)TensorProto.Types.DataType.Float));
     public string ReduceMean(string x, long axis) => Op("ReduceMean", [x], Attr("axes", [axis]), Attr("keepdims", 1L));
+    public string ReduceMax(string x, long axis) => Op("ReduceMax", [x], Attr("axes", [axis]), Attr("keepdims", 1L));
+    public string Greater(string a, string b) => Op("Greater", [a, b]);
+    public string Where(string condition, string whenTrue, string whenFalse) => Op("Where", [condition, whenTrue, whenFalse]);
 
     /// <summary>Splits the last axis into pieces of the given sizes.</summary>
     public string[] Split(string x, long axis, params long[] sizes) =>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SwarmMerge.Inference;
+namespace SwarmMerge.Models;
 
 /// <summary>
 /// Typed reads of <c>config.json</c> fields with Hugging Face defaults and errors naming the file and field. Every
@@ -55,6 +55,22 @@ internal sealed class ConfigReader(JsonObject config, string source, string pref
         var node when Number(node) is double number && number > 0 => number,
         var other => throw Invalid(field, $"is {other.ToJsonString()}, not a finite number > 0"),
     };
+
+    /// <summary>A required list of exactly <paramref name="count"/> finite numbers &gt; 0 (as float32).</summary>
+    public float[] PositiveFloats(string field, int count)
+    {
+        if (Json[field] is not JsonArray array)
+        {
+            throw Json[field] is null ? Missing(field) : Invalid(field, $"is not a list of numbers ({Json[field]!.ToJsonString()})");
+        }
+        if (array.Count != count)
+        {
+            throw Invalid(field, $"has {array.Count} entries, not {count}");
+        }
+        return array.Select((n, i) => Number(n) is double number && number > 0 && float.IsFinite((float)number)
+            ? (float)number
+            : throw Invalid(field, $"holds {n?.ToJsonString() ?? "null"} at index {i}, not a finite number > 0")).ToArray();
+    }
 
     /// <summary>A list of strings, or null when absent.</summary>
     public string[]? Strings(string field) => Json[field] switch
