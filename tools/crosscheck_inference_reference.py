@@ -1,5 +1,6 @@
 """Cross-checks hf_reference.py against second, differently built implementations (torch.nn
-modules and a complex-number RoPE), on the committed inference fixtures.
+modules, a complex-number RoPE and a token-by-token streaming decoder), on the committed inference
+fixtures.
 
 Usage:  /usr/bin/python3 tools/crosscheck_inference_reference.py
 
@@ -9,7 +10,20 @@ Usage:  /usr/bin/python3 tools/crosscheck_inference_reference.py
     llama family    RoPE as complex multiplication of (x_i, x_{i+d/2}) pairs by e^{i pos f_i}
     t5              attention rebuilt with nn.MultiheadAttention (q pre-multiplied by sqrt(d_kv) to
                     cancel its scaling; relative bias passed as a float attn_mask per head)
-Also compares each expected.json against a fresh reference run.
+    qwen3, qwen3_sliding, phi3, phi3_longrope, gemma2, gemma3_text
+                    a streaming decoder in the style of llm.c (stream_spec / stream_step /
+                    stream_run / stream_generate): one position at a time with per-layer key and
+                    value lists, an explicit loop over the keys each query may see (causal; on a
+                    sliding layer q - k < window), query head h reading kv head h // (heads / kv),
+                    RoPE as torch.polar rotation of the first rotary dims (longrope short/long
+                    factors picked by the run length, attention factor as the polar magnitude),
+                    soft-caps as cap * tanh(x / cap), hand-written softmax; every architecture rule
+                    (head_dim defaults, which layers slide, Gemma 3 local/global rope, soft-caps,
+                    tied heads) read from config.json here. Checks the sequences' logits (each within
+                    its 7-digit rounding + 1e-12), the logliks (1e-10) and the greedy generations
+                    (identical tokens; the prompt is one run, each new token a cached one-token step)
+For llama / llama_tied_bf16 / mistral / qwen2 / llama3_rope_scaling only the RoPE is re-derived, and the
+logliks and generations of gpt2, t5 and those cases are not checked here.
 """
 
 from __future__ import annotations
@@ -227,6 +241,258 @@ def t5(name):
     return worst
 
 
+# ---------------------------------------------------------------------------------------------
+# Newer decoders (qwen3, phi3, gemma2, gemma3_text): a token-by-token streaming decoder
+# ---------------------------------------------------------------------------------------------
+# Built in the style of llm.c rather than as batched [B, h, T, d] tensor code: one position at a
+# time, per-layer lists of keys and values, an explicit loop over the keys each query may see
+# (causal; on a sliding layer only those with q - k < window), each query head reading kv head
+# h // (heads / kv_heads) directly (no repeat_kv), RoPE as a complex rotation (torch.polar) of the
+# half-split pairs of the first rotary dims, softmax by hand, soft-caps as cap * tanh(x / cap). The
+# architecture rules are read from config.json here, independently of hf_reference.py.
+
+NEW_DECODERS = ("qwen3", "qwen3_sliding", "phi3", "phi3_longrope", "gemma2", "gemma3_text")
+
+
+def _rope_table(theta, rot):
+    """Angles per position are pos * theta^(-2i/rot), i < rot/2."""
+    return torch.tensor([theta ** (-(2.0 * i) / rot) for i in range(rot // 2)], dtype=torch.float64)
+
+
+def stream_spec(cfg):
+    """Everything the streaming decoder needs, read from one config.json."""
+    mt = cfg["model_type"]
+    E = cfg["hidden_size"]
+    H = cfg["num_attention_heads"]
+    KV = cfg.get("num_key_value_heads") or H
+    L = cfg["num_hidden_layers"]
+    s = {"E": E, "H": H, "KV": KV, "L": L, "eps": cfg.get("rms_norm_eps", 1e-6), "fused": mt == "phi3",
+         "qk_norm": mt in ("qwen3", "gemma3_text"), "gemma": mt in ("gemma2", "gemma3_text"),
+         "bias": bool(cfg.get("attention_bias", False)), "attn_cap": None, "final_cap": None,
+         "embed_scale": 1.0, "longrope": None}
+    if mt == "qwen3":
+        hd = cfg.get("head_dim") or 128  # Qwen3Config's own default, not hidden / heads
+        win = cfg.get("sliding_window") if cfg.get("use_sliding_window") else None
+        if cfg.get("layer_types"):
+            slide = [t == "sliding_attention" for t in cfg["layer_types"]]
+        else:
+            mwl = cfg.get("max_window_layers", 28)
+            slide = [win is not None and l >= mwl for l in range(L)]
+        rs = cfg.get("rope_scaling") or {}
+        assert rs.get("rope_type", rs.get("type", "default")) == "default", rs
+        inv = _rope_table(float(cfg.get("rope_theta", 10000.0)), hd)
+        rope = [(inv, hd)] * L
+        s.update(act=cfg.get("hidden_act", "silu"), scale=hd ** -0.5,
+                 tied=cfg.get("tie_word_embeddings", False))
+    elif mt == "phi3":
+        hd = E // H
+        rot = int(hd * cfg.get("partial_rotary_factor", 1.0))
+        win = cfg.get("sliding_window")
+        slide = [win is not None] * L
+        inv = _rope_table(float(cfg.get("rope_theta", 10000.0)), rot)
+        rope = [(inv, rot)] * L
+        rs = cfg.get("rope_scaling")
+        if rs:
+            assert rs.get("rope_type", rs.get("type")) in ("longrope", "su"), rs
+            orig = cfg.get("original_max_position_embeddings", 4096)  # top-level Phi3Config field
+            ratio = cfg["max_position_embeddings"] / orig
+            af = rs.get("attention_factor")
+            if af is None:
+                af = math.sqrt(1.0 + math.log(ratio) / math.log(orig)) if ratio > 1.0 else 1.0
+            s["longrope"] = {"orig": orig, "att": af,
+                             "short": inv / torch.tensor(rs["short_factor"], dtype=torch.float64),
+                             "long": inv / torch.tensor(rs["long_factor"], dtype=torch.float64)}
+        s.update(act=cfg.get("hidden_act", "silu"), scale=hd ** -0.5,
+                 tied=cfg.get("tie_word_embeddings", False))
+    elif mt in ("gemma2", "gemma3_text"):
+        g3 = mt == "gemma3_text"
+        hd = cfg.get("head_dim") or 256
+        win = cfg.get("sliding_window", 4096)
+        if cfg.get("layer_types"):
+            slide = [t == "sliding_attention" for t in cfg["layer_types"]]
+        elif g3:
+            pat = cfg.get("sliding_window_pattern", 6)
+            slide = [(l + 1) % pat != 0 for l in range(L)]  # every pat-th layer (from 1) is full
+        else:
+            slide = [(l + 1) % 2 != 0 for l in range(L)]  # layers 2, 4, ... (from 1) are full
+        glob = _rope_table(float(cfg.get("rope_theta", 1e6 if g3 else 10000.0)), hd)
+        rs = cfg.get("rope_scaling") or {}
+        kind = rs.get("rope_type", rs.get("type", "default"))
+        if kind == "linear":
+            glob = glob / float(rs["factor"])
+        else:
+            assert kind == "default", rs
+        local = _rope_table(float(cfg.get("rope_local_base_freq", 10000.0)), hd) if g3 else glob
+        rope = [((local if slide[l] else glob), hd) for l in range(L)]
+        s.update(act=cfg.get("hidden_activation") or cfg.get("hidden_act", "gelu_pytorch_tanh"),
+                 scale=float(cfg.get("query_pre_attn_scalar", 256)) ** -0.5,
+                 tied=cfg.get("tie_word_embeddings", True), embed_scale=math.sqrt(E),
+                 # Gemma3Attention never hands attn_logit_softcapping to the attention function
+                 attn_cap=None if g3 else cfg.get("attn_logit_softcapping", 50.0),
+                 final_cap=cfg.get("final_logit_softcapping", None if g3 else 30.0))
+    else:
+        raise NotImplementedError(mt)
+    s.update(hd=hd, windows=[win if sl else None for sl in slide], rope=rope)
+    return s
+
+
+def _norm(s, x, w):
+    r = 1.0 / math.sqrt(float((x * x).sum()) / x.numel() + s["eps"])
+    return x * r * (1.0 + w) if s["gemma"] else w * (x * r)
+
+
+def _act(name, x):
+    if name == "silu":
+        return x / (1.0 + torch.exp(-x))
+    if name in ("gelu_pytorch_tanh", "gelu_new", "gelu_fast"):
+        return nn.functional.gelu(x, approximate="tanh")
+    raise NotImplementedError(name)
+
+
+def _rotate(v, inv, rot, pos, att):
+    """v [n, hd]: turn the first rot dims as complex pairs (v_i, v_{i+rot/2}) by e^{i pos inv_i},
+    times att (longrope's attention factor, 1 otherwise); the rest passes through."""
+    half = rot // 2
+    z = torch.complex(v[:, :half], v[:, half:rot])
+    z = z * torch.polar(torch.full((half,), att, dtype=torch.float64), pos * inv)
+    return torch.cat([z.real, z.imag, v[:, rot:]], dim=1)
+
+
+def stream_step(s, W, cache, tok, rope_len):
+    """Feeds one token at position len(cache[0][0]); rope_len is the run length HF's longrope rule
+    looks at (max(position_ids) + 1 of the forward call that computes this token). Returns logits."""
+    pos = len(cache[0][0])
+    H, KV, hd = s["H"], s["KV"], s["hd"]
+    group = H // KV
+    x = W["model.embed_tokens.weight"][tok] * s["embed_scale"]
+    for l in range(s["L"]):
+        p = f"model.layers.{l}."
+        a = _norm(s, x, W[p + "input_layernorm.weight"])
+        if s["fused"]:
+            qkv = W[p + "self_attn.qkv_proj.weight"] @ a
+            q, k, v = qkv[:H * hd], qkv[H * hd:(H + KV) * hd], qkv[(H + KV) * hd:]
+        else:
+            q, k, v = (W[p + f"self_attn.{n}_proj.weight"] @ a for n in "qkv")
+            if s["bias"]:
+                q, k, v = (t + W[p + f"self_attn.{n}_proj.bias"] for t, n in zip((q, k, v), "qkv"))
+        q, k, v = q.view(H, hd), k.view(KV, hd), v.view(KV, hd)
+        if s["qk_norm"]:
+            q = torch.stack([_norm(s, q[h], W[p + "self_attn.q_norm.weight"]) for h in range(H)])
+            k = torch.stack([_norm(s, k[g], W[p + "self_attn.k_norm.weight"]) for g in range(KV)])
+        inv, rot = s["rope"][l]
+        att = 1.0
+        lr = s["longrope"]
+        if lr:
+            inv = lr["long"] if rope_len > lr["orig"] else lr["short"]
+            att = lr["att"]
+        q, k = _rotate(q, inv, rot, pos, att), _rotate(k, inv, rot, pos, att)
+        keys, vals = cache[l]
+        keys.append(k)
+        vals.append(v)
+        win = s["windows"][l]
+        first = 0 if win is None else max(0, pos - win + 1)  # keys j with pos - j < window
+        heads = []
+        for h in range(H):
+            g = h // group
+            scores = []
+            for j in range(first, pos + 1):
+                sc = float(torch.dot(q[h], keys[j][g])) * s["scale"]
+                if s["attn_cap"]:
+                    sc = s["attn_cap"] * math.tanh(sc / s["attn_cap"])
+                scores.append(sc)
+            top = max(scores)
+            e = [math.exp(sc - top) for sc in scores]
+            z = sum(e)
+            o = torch.zeros(hd, dtype=torch.float64)
+            for j, ej in zip(range(first, pos + 1), e):
+                o = o + (ej / z) * vals[j][g]
+            heads.append(o)
+        o = W[p + "self_attn.o_proj.weight"] @ torch.cat(heads)
+        if s["bias"] and p + "self_attn.o_proj.bias" in W:
+            o = o + W[p + "self_attn.o_proj.bias"]
+        if s["gemma"]:
+            x = x + _norm(s, o, W[p + "post_attention_layernorm.weight"])
+            m = _norm(s, x, W[p + "pre_feedforward_layernorm.weight"])
+        else:
+            x = x + o
+            m = _norm(s, x, W[p + "post_attention_layernorm.weight"])
+        if s["fused"]:
+            gu = W[p + "mlp.gate_up_proj.weight"] @ m
+            gate, up = gu[:gu.numel() // 2], gu[gu.numel() // 2:]
+        else:
+            gate, up = W[p + "mlp.gate_proj.weight"] @ m, W[p + "mlp.up_proj.weight"] @ m
+        f = W[p + "mlp.down_proj.weight"] @ (_act(s["act"], gate) * up)
+        x = x + (_norm(s, f, W[p + "post_feedforward_layernorm.weight"]) if s["gemma"] else f)
+    x = _norm(s, x, W["model.norm.weight"])
+    head = W["model.embed_tokens.weight"] if s["tied"] else W["lm_head.weight"]
+    lg = head @ x
+    if s["final_cap"]:
+        lg = s["final_cap"] * torch.tanh(lg / s["final_cap"])
+    return lg
+
+
+def stream_run(s, W, ids):
+    """Logits of every position of one forward run over ids (rope decided by the run length)."""
+    cache = [([], []) for _ in range(s["L"])]
+    return [stream_step(s, W, cache, t, len(ids)) for t in ids]
+
+
+def stream_generate(s, W, prompt, n_new, eos):
+    """Greedy with the streaming cache, as HF generate with a KV cache: the prompt is one forward
+    run (its rope picked by its length), every later token is a one-token call whose rope is picked
+    by the run length so far; keys already cached are kept, except that with longrope the call whose
+    run first reaches orig + 1 tokens streams the whole run again into a new cache
+    (Phi3ForCausalLM.prepare_inputs_for_generation drops the cache there)."""
+    def fresh(tokens):
+        cache = [([], []) for _ in range(s["L"])]
+        return cache, [stream_step(s, W, cache, t, len(tokens)) for t in tokens][-1]
+
+    cache, row = fresh(prompt)
+    out = []
+    while True:
+        out.append(int(torch.argmax(row)))
+        if out[-1] in eos or len(out) == n_new:
+            return out
+        run = len(prompt) + len(out)
+        if s["longrope"] and run == s["longrope"]["orig"] + 1:
+            cache, row = fresh(prompt + out)
+        else:
+            row = stream_step(s, W, cache, out[-1], run)
+
+
+def past_rounding(got, want):
+    """max over elements of |got - want| minus the 7-significant-digit rounding allowance of want
+    (half a unit of its 7th digit, i.e. <= 5e-7 relative), floored at 0."""
+    worst = 0.0
+    for a, b in zip(got.flatten().tolist(), want.flatten().tolist()):
+        half = 0.5 * 10.0 ** (math.floor(math.log10(abs(b))) - 6) if b else 0.0
+        worst = max(worst, abs(a - b) - half)
+    return worst
+
+
+def streaming_decoder(name):
+    """Over expected.json: (max |logit diff| beyond the 7-digit rounding, raw max |logit diff|,
+    max |loglik diff| over sums and per-token values, per generation whether its tokens match)."""
+    cfg, W, exp = case(name)
+    s = stream_spec(cfg)
+    worst_lg = raw_lg = 0.0
+    for item in exp["sequences"]:
+        lg = torch.stack(stream_run(s, W, item["input_ids"]))
+        want = torch.tensor(item["logits"], dtype=torch.float64)
+        worst_lg = max(worst_lg, past_rounding(lg, want))
+        raw_lg = max(raw_lg, float((lg - want).abs().max()))
+    worst_ll = 0.0
+    for item in exp["loglik"]:
+        ctx, cont = item["context"], item["continuation"]
+        rows = stream_run(s, W, ctx + cont[:-1])
+        per = [float(torch.log_softmax(rows[len(ctx) - 1 + j], 0)[t]) for j, t in enumerate(cont)]
+        worst_ll = max([worst_ll, abs(sum(per) - item["sum"])] + [abs(a - b) for a, b in zip(per, item["per_token"])])
+    e = cfg.get("eos_token_id")
+    eos = set(e if isinstance(e, list) else ([] if e is None else [e]))
+    gen_ok = [stream_generate(s, W, g["prompt"], g["max_new_tokens"], eos) == g["tokens"] for g in exp["generation"]]
+    return worst_lg, raw_lg, worst_ll, gen_ok
+
+
 def main():
     ok = True
     # logits in expected.json are rounded to 7 significant digits: compare with a relative slack
@@ -239,10 +505,19 @@ def main():
     }
     for n in ("llama", "llama_tied_bf16", "mistral", "qwen2", "llama3_rope_scaling"):
         results[f"{n} rope (complex rotation)"] = (rope_complex(n), 1e-12)
+    # streaming decoder. Logits: each element may differ by its own 7-digit rounding (half a unit of the 7th
+    # significant digit, <= 5e-7 relative) plus 1e-12 of float64 noise; the row shows the excess over that
+    # allowance (raw max|diff| in brackets, ~5e-7 at these |logits| < 7). Logliks are stored in full float64.
+    # Generation: the greedy tokens must be identical (shown as the number of differing generations).
+    for n in NEW_DECODERS:
+        lg, raw, ll, gen_ok = streaming_decoder(n)
+        results[f"{n} logits beyond rounding [raw {raw:.2g}] (streaming)"] = (lg, 1e-12)
+        results[f"{n} loglik sum, per token (streaming)"] = (ll, 1e-10)
+        results[f"{n} generations differing (streaming)"] = (float(sum(not x for x in gen_ok)), 0.0)
     for k, (v, tol) in results.items():
         flag = "ok" if v <= tol else "MISMATCH"
         ok &= v <= tol
-        print(f"{k:48s} max|diff| {v:.3g}  ({flag}, tol {tol:g})")
+        print(f"{k:60s} max|diff| {v:.3g}  ({flag}, tol {tol:g})")
     sys.exit(0 if ok else 1)
 
 

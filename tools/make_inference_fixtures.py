@@ -79,7 +79,7 @@ def load_f64(d):
 
 def r7(x):
     """Round to 7 significant digits for JSON (the values are float64; 7 digits keep a relative
-    error < 5e-8, far below any float32 engine tolerance, and keep the files small)."""
+    error ≤ 5e-7, far below any float32 engine tolerance, and keep the files small)."""
     return [float("%.7g" % v) for v in x]
 
 
@@ -457,8 +457,13 @@ def dec_logits(cfg, W, ids):
 
 def greedy_decoder(cfg, W, prompt, n_new):
     """Greedy with a KV cache; stops after an eos token (included). Returns tokens, margins and
-    the max difference of every cached step's logits against a full recompute."""
+    the max difference of every cached step's logits against a full recompute. Phi-3 with
+    rope_scaling: the step whose input first reaches original_max_position_embeddings + 1 tokens
+    runs without the cache (Phi3ForCausalLM.prepare_inputs_for_generation drops it there, so no
+    short-factor key stays in a long run's cache)."""
     eos = eos_set(cfg)
+    recompute_at = (cfg.get("original_max_position_embeddings", 4096) + 1
+                    if cfg["model_type"] == "phi3" and cfg.get("rope_scaling") else None)
     logits, past = R.decoder_forward(cfg, W, torch.tensor([prompt]))
     row = logits[0, -1]
     toks, margins, cache_diff = [], [], 0.0
@@ -468,7 +473,10 @@ def greedy_decoder(cfg, W, prompt, n_new):
         toks.append(nxt)
         if nxt in eos or len(toks) == n_new:
             break
-        logits, past = R.decoder_forward(cfg, W, torch.tensor([[nxt]]), None, past)
+        if len(prompt) + len(toks) == recompute_at:
+            logits, past = R.decoder_forward(cfg, W, torch.tensor([prompt + toks]))
+        else:
+            logits, past = R.decoder_forward(cfg, W, torch.tensor([[nxt]]), None, past)
         row = logits[0, -1]
         full = dec_logits(cfg, W, prompt + toks)[-1]
         cache_diff = max(cache_diff, maxdiff(row, full))

@@ -29,6 +29,13 @@ internal abstract class CausalArchitecture
     /// <summary>Longest sequence the position embeddings cover; 0 for no limit (rotary embeddings).</summary>
     public int MaxPositions { get; init; }
 
+    /// <summary>
+    /// Phi-3's longrope: the original context, past which a run turns by other frequencies. A cached generation whose run
+    /// first grows past it recomputes its cache then, as transformers' <c>Phi3ForCausalLM.prepare_inputs_for_generation</c>
+    /// drops the cache at that point. 0 for none.
+    /// </summary>
+    public int RecomputeCacheAfter { get; init; }
+
     /// <summary>End-of-sequence token ids from the config.</summary>
     public int[] EosTokenIds { get; init; } = [];
 

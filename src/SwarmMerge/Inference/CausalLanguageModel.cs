@@ -44,6 +44,9 @@ public sealed class CausalLanguageModel : InferenceModel
     /// <summary>Logits per position.</summary>
     public int VocabSize => _architecture.VocabSize;
 
+    /// <summary>See <see cref="CausalArchitecture.RecomputeCacheAfter"/>.</summary>
+    internal int RecomputeCacheAfter => _architecture.RecomputeCacheAfter;
+
     /// <summary>The config's end-of-sequence ids (the default stop tokens of <see cref="Generate"/>).</summary>
     public IReadOnlyList<int> EosTokenIds => _architecture.EosTokenIds;
 

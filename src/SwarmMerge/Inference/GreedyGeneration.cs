@@ -6,6 +6,8 @@ namespace SwarmMerge.Inference;
 /// Greedy decoding of one left-padded batch. With the cache, the first step runs the prompts and every later
 /// step feeds only the new token, passing the previous step's present keys/values back as the past; without it,
 /// every step reruns the whole sequence. Finished rows keep running (their tokens are ignored) until all finish.
+/// With longrope, the step at which a row's run first grows past the original context reruns the whole batch, so no
+/// key turned by the short factors stays in the cache of a long run (transformers drops the cache there too).
 /// </summary>
 internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompts, HashSet<int> stops, GenerationOptions options, int[] promptIndices)
 {
@@ -46,7 +48,7 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
             while (true)
             {
                 model.Options.Cancellation.ThrowIfCancellationRequested();
-                int start = options.UseCache ? cached : 0;
+                int start = options.UseCache && !CrossesOriginalContext(positions, length, capacity, batch) ? cached : 0;
                 int time = length - start;
                 var outputs = model.Step(
                     Slice(tokens, start, length, capacity, batch, clampNegative: false),
@@ -54,7 +56,7 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
                     Slice(positions, start, length, capacity, batch, clampNegative: false),
                     Slice(positions, 0, length, capacity, batch, clampNegative: false),
                     Enumerable.Range(1, batch).Select(b => (long)b * time - 1).ToArray(),
-                    batch, time, options.UseCache && previous is not null ? previous.Skip(1).ToList() : null, wantPresent: options.UseCache);
+                    batch, time, start > 0 && previous is not null ? previous.Skip(1).ToList() : null, wantPresent: options.UseCache);
                 previous?.Dispose();
                 previous = outputs;
                 cached = length;
@@ -84,6 +86,25 @@ internal sealed class GreedyGeneration(CausalLanguageModel model, int[][] prompt
             previous?.Dispose();
         }
         return generated.Select(g => g.ToArray()).ToArray();
+    }
+
+    // True when some row's run becomes exactly one longer than the longrope original context with this step (its last
+    // slot, the token fed now, is at that position): Phi3ForCausalLM recomputes the cache there.
+    private bool CrossesOriginalContext(long[] positions, int length, int capacity, int batch)
+    {
+        int context = model.RecomputeCacheAfter;
+        if (context == 0 || length == 0)
+        {
+            return false;
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            if (positions[b * capacity + length - 1] == context)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Slots [start, end) of every row, optionally with padding positions (−1) turned into 0 for embedding lookups.</summary>

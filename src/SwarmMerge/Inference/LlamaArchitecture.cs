@@ -21,6 +21,7 @@ internal sealed class LlamaArchitecture : CausalArchitecture
         HeadDim = layout.HeadDim,
         VocabSize = layout.VocabSize,
         LayerWindows = layout.LayerWindows,
+        RecomputeCacheAfter = layout.LongRope?.OriginalContext ?? 0,
         EosTokenIds = layout.EosTokenIds,
         Weights = Declare(config, layout),
         Tied = layout.TiedHead ? new Dictionary<string, string> { ["lm_head.weight"] = "model.embed_tokens.weight" } : new Dictionary<string, string>(),

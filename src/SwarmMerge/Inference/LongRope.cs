@@ -12,8 +12,8 @@ namespace SwarmMerge.Inference;
 /// <remarks>
 /// Hugging Face decides short or long once per forward call, from the largest position in the whole batch; here it is
 /// decided per sequence, so a score never depends on which sequences share its batch. For a sequence run alone the two
-/// are the same. As in Hugging Face, a generation that grows past the original context rotates its new keys with the
-/// long factors while the cached ones keep the short ones.
+/// are the same. A cached generation that grows past the original context recomputes its cache at that step
+/// (<see cref="CausalArchitecture.RecomputeCacheAfter"/>), as Hugging Face's Phi-3 generation does.
 /// </remarks>
 /// <param name="Short">Inverse frequencies of runs within the original context.</param>
 /// <param name="Long">Inverse frequencies of longer runs.</param>

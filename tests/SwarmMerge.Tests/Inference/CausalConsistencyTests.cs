@@ -10,7 +10,7 @@ public sealed class CausalConsistencyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    public static TheoryData<string> Models => new() { "gpt2", "llama", "llama-tied-mha", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3_text" };
+    public static TheoryData<string> Models => new() { "gpt2", "llama", "llama-tied-mha", "mistral", "qwen2", "qwen3", "phi3", "phi3-longrope", "gemma2", "gemma3_text" };
 
     private CausalLanguageModel Open(string name, int seed = 1, int? slidingWindow = null)
     {
@@ -20,6 +20,7 @@ public sealed class CausalConsistencyTests : IDisposable
             "llama-tied-mha" => RandomCheckpoints.Llama(tied: true, kvHeads: 4),
             "qwen3" => RandomCheckpoints.Qwen3(),
             "phi3" => RandomCheckpoints.Phi3(),
+            "phi3-longrope" => LongRopePhi3(),
             "gemma2" or "gemma3_text" => RandomCheckpoints.Gemma(name),
             _ => RandomCheckpoints.Llama(name),
         };
@@ -118,16 +119,16 @@ public sealed class CausalConsistencyTests : IDisposable
         Assert.Equal(free[..2], called);
     }
 
+    // Original context 4: of Sequences (7, 2 and 5 tokens) the first and last run on the long factors, the second on
+    // the short; generations cross from short to long (where a cached generation recomputes its cache).
+    private static JsonObject LongRopePhi3() => RandomCheckpoints.With(RandomCheckpoints.Phi3(),
+        ("rope_scaling", new JsonObject { ["type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.2), ["long_factor"] = new JsonArray(3.0, 9.0) }),
+        ("original_max_position_embeddings", 4), ("max_position_embeddings", 16), ("sliding_window", null));
+
     [Fact]
     public void Longrope_picks_short_or_long_factors_per_sequence_so_a_batch_scores_each_sequence_as_alone()
     {
-        // Original context 4: of Sequences (7, 2 and 5 tokens) the first and last run on the long factors, the second on the short.
-        var scaling = new JsonObject { ["type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.2), ["long_factor"] = new JsonArray(3.0, 9.0) };
-        var config = RandomCheckpoints.With(RandomCheckpoints.Phi3(), ("rope_scaling", scaling), ("original_max_position_embeddings", 4),
-            ("max_position_embeddings", 16), ("sliding_window", null));
-        string directory = RandomCheckpoints.Write(Path.Combine(_root, "phi3-longrope"), config, seed: 3);
-        using var checkpoint = Checkpoint.Open(directory);
-        using var model = CausalLanguageModel.Open(checkpoint, new InferenceOptions { Threads = 2 });
+        using var model = Open("phi3-longrope");
         var batched = model.Logits(Sequences);
         for (int i = 0; i < Sequences.Length; i++)
         {
