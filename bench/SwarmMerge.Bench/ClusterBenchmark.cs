@@ -87,7 +87,7 @@ internal static class ClusterBenchmark
         var fitness = new Fitness(config.Fitness);
         double heldOut = SearchMethods.SelectionOf(pso).HeldOutShare;
         var rows = RunRows.Of(optimization, heldOut, config.Seed);
-        IBatchScorer batch = remote?.For(config, pso, materializer, fitness, heldOut) ?? new SequentialScorer(c => RunScoring.Score(scorer!, materializer, null, c, rows, fitness, "", config.Threads));
+        IBatchScorer batch = remote?.For(config, pso, materializer, fitness, heldOut) ?? new SequentialScorer(c => RunScoring.Score(scorer!, materializer, c, rows, fitness));
         var search = SearchMethods.Create(pso, config, materializer, SearchMethods.DefaultBudget(config));
         long sent = 0, received = 0;
         using var listener = new MeterListener();

@@ -79,7 +79,7 @@ public sealed record JoinReply([property: Id(0)] string Worker, [property: Id(1)
 
 /// <summary>One candidate to score: only what defines it travels, never weights, except elementwise PSO's vector.</summary>
 /// <param name="JobId">The job the worker accepted (<see cref="WorkerJob.Id"/>).</param>
-/// <param name="Kind">The search's kind: <see cref="SearchKind.Evo"/> for a point of the Evo space (merge weights and densities), any other for the coefficient space.</param>
+/// <param name="Kind">The search's kind (for logs and messages). The job says what the point is: for a job with an Evo merge method, a point of its Evo space (merge weights and densities); otherwise of the coefficient space.</param>
 /// <param name="Method">The search's name.</param>
 /// <param name="Step">Step or generation.</param>
 /// <param name="Member">Particle or individual.</param>

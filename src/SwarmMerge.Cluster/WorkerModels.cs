@@ -19,7 +19,7 @@ public sealed class WorkerModels : IDisposable
     private readonly ICandidateScorer _scorer;
     private readonly string _scratch;
     private readonly Dictionary<string, WorkerJob> _accepted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (SwarmMaterializer Materializer, EvoSpace? Evo, RunRows Rows, Fitness Fitness)> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (SwarmMaterializer Materializer, ICandidateSpace Candidates, RunRows Rows, Fitness Fitness)> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _jobsGate = new();
     private readonly Lock _scoring = new();
 
@@ -107,7 +107,7 @@ public sealed class WorkerModels : IDisposable
                 Rows = request.Selection ? ScoringRows.Selection : ScoringRows.Search,
             };
             long start = Stopwatch.GetTimestamp();
-            var outcome = RunScoring.Score(_scorer, space.Materializer, request.Kind == SearchKind.Evo ? space.Evo : null, candidate, space.Rows, space.Fitness, Path.Combine(_scratch, "evo-candidate"), _config.Threads);
+            var outcome = RunScoring.Score(_scorer, space.Candidates, candidate, space.Rows, space.Fitness);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             return new EvaluationReply([.. outcome.Scores.Keys], [.. outcome.Scores.Values], outcome.Error, seconds, null, outcome.Bounded);
         }
@@ -141,10 +141,13 @@ public sealed class WorkerModels : IDisposable
             Anchors = anchors,
         };
         var materializer = SwarmMaterializer.Open(members, job.Granularity, _config.Threads);
-        var evo = job.EvoMergeMethod is { } method ? new EvoSpace(_config.BaseModel, _config.Experts, method, job.EvoLayerSlices) : null;
+        // An Evo job's candidates are points of its merge-parameter space; any other job's, of the coefficient space.
+        ICandidateSpace candidates = job.EvoMergeMethod is { } method
+            ? new EvoSpace(_config.BaseModel, _config.Experts, method, job.EvoLayerSlices) { Threads = _config.Threads }
+            : materializer;
         var kind = job.Fitness;
         var fitness = new Fitness(kind, kind == FitnessKind.NormalizedMean ? job.ReferenceTasks.Zip(job.ReferenceScores).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal) : null);
-        _jobs[job.Id] = (materializer, evo, RunRows.Of(_tasks, job.HeldOutShare, job.Seed), fitness);
+        _jobs[job.Id] = (materializer, candidates, RunRows.Of(_tasks, job.HeldOutShare, job.Seed), fitness);
         return null;
     }
 

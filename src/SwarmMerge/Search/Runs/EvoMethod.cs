@@ -28,6 +28,6 @@ public sealed class EvoMethod : ISearchMethod
         {
             throw new SearchConfigException($"{entry.Name}: 'merge_method' must be one of {string.Join(", ", DataFreeMerges.EvoNames)} (the merges with a weight and a density per model), not '{mergeMethod}'.");
         }
-        return new(config.BaseModel, config.Experts, mergeMethod, s.Integer("layer_slices", 1, 1));
+        return new(config.BaseModel, config.Experts, mergeMethod, s.Integer("layer_slices", 1, 1)) { Threads = config.Threads };
     }
 }

@@ -45,6 +45,13 @@ internal sealed class MethodSpaces : IDisposable
     }
 
     /// <summary>
+    /// What <paramref name="method"/>'s candidates are points of: the Evo space for <c>evo</c>, else the method's
+    /// coefficient space (<see cref="Of"/>).
+    /// </summary>
+    public ICandidateSpace CandidatesOf(SearchMethodConfig method) =>
+        method.Kind == SearchKind.Evo ? EvoMethod.SpaceOf(method, _config) : Of(method);
+
+    /// <summary>
     /// Checks <paramref name="method"/>'s space without writing anything (its settings, each anchor's merge plan) and
     /// hands it to <paramref name="check"/> (to build the search on it). An anchor not merged yet is stood in for by the
     /// base model, which has exactly the tensors the merge will have, so the space has its real members and size. The

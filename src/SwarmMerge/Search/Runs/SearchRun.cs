@@ -95,6 +95,8 @@ public static class SearchRun
     }
 
     // The scratch folders a run writes candidates and baselines to; a killed run's are removed when it starts again.
+    // .evo-candidate and .evo-best are where earlier versions scored Evo candidates for an external evaluator: a run
+    // folder they left may still hold them.
     private static readonly string[] ScratchFolders = [SearchRunPlan.CandidateFolder, ".evo-candidate", ".evo-best", ".baseline", ".baseline-best"];
 
     private static SearchRunResult Run(SearchRunPlan plan, IProgress<SearchProgress>? progress, CancellationToken cancellation, IRemoteScoring? remote)
@@ -114,11 +116,11 @@ public static class SearchRun
             ? FloorReference(plan, fitness, tuned, expertScores) : null;
 
         var results = new List<SearchResult>();
-        string evoCandidate = Path.Combine(runDirectory, ".evo-candidate");
         for (int i = 0; i < plan.Searches.Count; i++)
         {
-            var (method, evo, directory) = plan.Searches[i];
+            var (method, directory) = plan.Searches[i];
             var materializer = plan.Spaces.Of(method);
+            var candidates = plan.Spaces.CandidatesOf(method);
             var search = SearchMethods.Create(method, config, materializer, plan.Budget);
             var (heldOut, selection) = plan.SelectionOf(method);
             var rows = RunRows.Of(plan.Optimization, heldOut, config.Seed);
@@ -134,14 +136,8 @@ public static class SearchRun
                 Selection = selection,
             };
             var batch = remote?.For(config, method, materializer, searchFitness, heldOut)
-                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, materializer, evo, candidate, rows, searchFitness, evoCandidate, config.Threads, cancellation), options.Clock);
+                ?? new SequentialScorer(candidate => RunScoring.Score(plan.Scorer, candidates, candidate, rows, searchFitness, cancellation), options.Clock);
             results.Add(SearchSession.Run(search, batch, options) with { Method = method.Name, Floor = searchFitness.Floor });
-        }
-
-        // With an external evaluator, Evo scored its candidates through a scratch checkpoint.
-        if (Directory.Exists(evoCandidate))
-        {
-            Directory.Delete(evoCandidate, recursive: true);
         }
 
         // The held-out test split: only now, after every search has finished.
@@ -302,37 +298,13 @@ public static class SearchRun
         for (int i = 0; i < results.Count; i++)
         {
             var result = results[i].Best ?? throw new InvalidOperationException($"Search '{results[i].Method}' found no candidate that scored.");
-            EvaluationOutcome testScores;
-            if (plan.Searches[i].Evo is { } evo)
+            // The first search's result is the run's merged/; each result is scored on the test split as it was searched.
+            var space = plan.Spaces.CandidatesOf(plan.Searches[i].Method);
+            if (i == 0)
             {
-                var options = new MergeOptions { Overwrite = true, Threads = config.Threads };
-                if (i == 0)
-                {
-                    evo.WriteCheckpoint(result.Candidate.Values, merged, options, cancellation);
-                    testScores = scorer.Score(merged, test);
-                }
-                else
-                {
-                    string scratch = Path.Combine(runDirectory, ".evo-best");
-                    using (var bestPlan = evo.Plan(result.Candidate.Values))
-                    {
-                        testScores = scorer.Score(bestPlan, options, scratch, test, cancellation: cancellation);
-                    }
-                    if (Directory.Exists(scratch))
-                    {
-                        Directory.Delete(scratch, recursive: true);
-                    }
-                }
+                space.WriteCheckpoint(result.Candidate, merged, cancellation);
             }
-            else
-            {
-                var materializer = plan.Spaces.Of(plan.Searches[i].Method);
-                if (i == 0)
-                {
-                    materializer.WriteCheckpoint(result.Candidate, merged, overwrite: true, cancellation: cancellation);
-                }
-                testScores = scorer.Score(materializer, result.Candidate, test);
-            }
+            var testScores = scorer.Score(space, result.Candidate, test, cancellation: cancellation);
             rows.Add(results[i].Method, "search", result.Outcome, testScores);
         }
         return rows;

@@ -48,8 +48,8 @@ internal sealed class SearchRunPlan : IDisposable
     /// <summary>How candidates and checkpoints are scored.</summary>
     public ICandidateScorer Scorer { get; private set; } = null!;
 
-    /// <summary>Each search of the config, in order, with (for <c>evo</c>) its merge-parameter space and its folder.</summary>
-    public IReadOnlyList<(SearchMethodConfig Method, EvoSpace? Evo, string Directory)> Searches { get; private set; } = [];
+    /// <summary>Each search of the config, in order, with its folder.</summary>
+    public IReadOnlyList<(SearchMethodConfig Method, string Directory)> Searches { get; private set; } = [];
 
     /// <summary>
     /// The share of the optimization split <paramref name="method"/> holds back to select its result on, and how it
@@ -105,7 +105,7 @@ internal sealed class SearchRunPlan : IDisposable
                 });
             }
         }
-        var searches = new List<(SearchMethodConfig, EvoSpace?, string)>();
+        var searches = new List<(SearchMethodConfig, string)>();
         for (int i = 0; i < Config.Methods.Count; i++)
         {
             var method = Config.Methods[i];
@@ -122,7 +122,7 @@ internal sealed class SearchRunPlan : IDisposable
             }
             string directory = i == 0 ? RunDirectory : Path.Combine(RunDirectory, "methods", method.Name);
             CheckResumable(directory);
-            searches.Add((method, evo, directory));
+            searches.Add((method, directory));
         }
         Searches = searches;
         Scorer = Own(RunScoring.OpenScorer(TaskFile, Config.BaseModel, Optimization, Path.Combine(RunDirectory, CandidateFolder), Config.Threads, cancellation));

@@ -1,6 +1,5 @@
 using SwarmMerge.Evaluation;
 using SwarmMerge.Inference;
-using SwarmMerge.Merging;
 using SwarmMerge.Models;
 using SwarmMerge.Search.Space;
 using SwarmMerge.Search;
@@ -9,7 +8,7 @@ namespace SwarmMerge.Search.Scoring;
 
 /// <summary>
 /// Scores search candidates with the built-in engine: one model (built once from the base's config) whose
-/// weight buffers each candidate overwrites, straight from the coefficient space or from a merge plan (no checkpoint
+/// weight buffers each candidate overwrites, straight from its space (<see cref="ICandidateSpace.WriteWeights"/>: no checkpoint
 /// written), or from a checkpoint folder. Failures become failed outcomes, so a search goes on; data this architecture
 /// cannot take at all (<see cref="TaskDataException"/>, e.g. a prompt beyond its positions) stops the run at once.
 /// </summary>
@@ -41,9 +40,9 @@ public sealed class CandidateScorer : ICandidateScorer
     public bool ScoresRows => true;
 
     /// <inheritdoc />
-    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null) => Guard(() =>
+    public EvaluationOutcome Score(ICandidateSpace space, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null, CancellationToken cancellation = default) => Guard(() =>
     {
-        materializer.MaterializeInto(candidate, _model.Model.Weights);
+        space.WriteWeights(candidate, _model.Model.Weights, cancellation);
         return _model.Evaluate(tasks, goal);
     });
 
@@ -52,14 +51,6 @@ public sealed class CandidateScorer : ICandidateScorer
     {
         using var model = ModelOpener.OpenStandalone(directory, Environment.CurrentDirectory);
         _model.Model.Weights.LoadFrom(model);
-        return _model.Evaluate(tasks, goal);
-    });
-
-    /// <inheritdoc />
-    /// <remarks>The merge runs into the engine's weights (<see cref="WeightsSink"/>): nothing is written to disk.</remarks>
-    public EvaluationOutcome Score(MergePlan plan, MergeOptions options, string scratchDirectory, TaskSet tasks, ScoringGoal? goal = null, CancellationToken cancellation = default) => Guard(() =>
-    {
-        MergeExecutor.Run(plan, new WeightsSink(_model.Model.Weights, plan.Tensors.Select(t => t.Output).ToList()), options, cancellation: cancellation);
         return _model.Evaluate(tasks, goal);
     });
 

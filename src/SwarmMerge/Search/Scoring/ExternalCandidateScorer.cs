@@ -19,9 +19,9 @@ public sealed class ExternalCandidateScorer(ExternalEvaluator evaluator, string 
 
     /// <inheritdoc />
     /// <remarks>The command scores every row: it cannot stop early.</remarks>
-    public EvaluationOutcome Score(SwarmMaterializer materializer, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null)
+    public EvaluationOutcome Score(ICandidateSpace space, Candidate candidate, TaskSet tasks, ScoringGoal? goal = null, CancellationToken cancellation = default)
     {
-        materializer.WriteCheckpoint(candidate, scratchDirectory, overwrite: true);
+        space.WriteCheckpoint(candidate, scratchDirectory, cancellation);
         return Score(scratchDirectory, tasks);
     }
 
@@ -35,14 +35,6 @@ public sealed class ExternalCandidateScorer(ExternalEvaluator evaluator, string 
             directory = AdapterFolding.WriteCheckpoint(directory, scratchDirectory, new MergeOptions { Overwrite = true });
         }
         return evaluator.EvaluateAsync(directory, tasks.Tasks.Select(t => t.Spec).ToList(), tasks.SplitName, cancellation).GetAwaiter().GetResult();
-    }
-
-    /// <inheritdoc />
-    /// <remarks>The merge is written to <paramref name="scratchDirectory"/>, which the command scores (every row).</remarks>
-    public EvaluationOutcome Score(MergePlan plan, MergeOptions options, string scratchDirectory, TaskSet tasks, ScoringGoal? goal = null, CancellationToken cancellation = default)
-    {
-        MergeExecutor.Run(plan, scratchDirectory, options, cancellation: cancellation);
-        return Score(scratchDirectory, tasks);
     }
 
     /// <summary>Removes the scratch checkpoint.</summary>

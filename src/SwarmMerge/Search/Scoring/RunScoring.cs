@@ -23,36 +23,25 @@ public static class RunScoring
             : CandidateScorer.Open(baseModel, tasks, threads, cancellation);
 
     /// <summary>
-    /// Scores one candidate: a point of the coefficient space (or an elementwise vector) straight from
-    /// <paramref name="materializer"/>; a point of <paramref name="evo"/> through its merge plan (into the engine's weights,
-    /// or for an external evaluator into the checkpoint <paramref name="evoScratch"/>).
-    /// It is scored on the rows it asks for, and may stop early once it cannot exceed its threshold.
+    /// Scores one candidate of <paramref name="space"/> on the rows it asks for; it may stop early once it cannot exceed
+    /// its threshold.
     /// </summary>
-    /// <returns>Per-task scores, or why the candidate failed (a merge the method refuses, an unwritable scratch folder).</returns>
+    /// <returns>Per-task scores, or why the candidate failed (a merge the method refuses, as an Evo point may be).</returns>
     /// <param name="scorer">The run's scorer.</param>
-    /// <param name="materializer">The coefficient space's weights.</param>
-    /// <param name="evo">The Evo space, for an Evo search's candidates; null otherwise.</param>
+    /// <param name="space">The search's space.</param>
     /// <param name="candidate">The candidate (its rows and threshold say what to score, and when it may stop).</param>
     /// <param name="rows">The search's rows of the optimization split.</param>
     /// <param name="fitness">How task scores combine (for stopping early).</param>
-    /// <param name="evoScratch">Where an Evo candidate's checkpoint is written when the scorer needs one.</param>
-    /// <param name="threads">Merge threads.</param>
     /// <param name="cancellation">Stops the merge or the scoring.</param>
-    public static EvaluationOutcome Score(ICandidateScorer scorer, SwarmMaterializer materializer, EvoSpace? evo, Candidate candidate, RunRows rows, Fitness fitness, string evoScratch, int threads,
+    public static EvaluationOutcome Score(ICandidateScorer scorer, ICandidateSpace space, Candidate candidate, RunRows rows, Fitness fitness,
         CancellationToken cancellation = default)
     {
-        var tasks = rows.For(candidate);
         var goal = candidate.Threshold is double threshold ? new ScoringGoal(fitness, threshold) : null;
-        if (evo is null)
-        {
-            return scorer.Score(materializer, candidate, tasks, goal);
-        }
         try
         {
-            using var plan = evo.Plan(candidate.Values);
-            return scorer.Score(plan, new MergeOptions { Overwrite = true, Threads = threads }, evoScratch, tasks, goal, cancellation);
+            return scorer.Score(space, candidate, rows.For(candidate), goal, cancellation);
         }
-        catch (Exception e) when (e is MergeConfigException or IOException)
+        catch (MergeConfigException e)
         {
             return EvaluationOutcome.Failed($"{e.GetType().Name}: {e.Message}");
         }

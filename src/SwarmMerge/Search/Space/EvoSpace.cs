@@ -1,3 +1,4 @@
+using SwarmMerge.Inference;
 using SwarmMerge.Merging;
 
 namespace SwarmMerge.Search.Space;
@@ -8,7 +9,7 @@ namespace SwarmMerge.Search.Space;
 /// A point holds, slice by slice, the n weights then the n densities. It starts at weights 1/n and density 1
 /// and is bounded by <see cref="WeightBounds"/> and <see cref="DensityBounds"/>.
 /// </summary>
-public sealed class EvoSpace
+public sealed class EvoSpace : ICandidateSpace
 {
     /// <summary>The space of merging <paramref name="experts"/> into <paramref name="baseModel"/> with <paramref name="method"/>.</summary>
     /// <param name="baseModel">Base checkpoint folder.</param>
@@ -93,6 +94,23 @@ public sealed class EvoSpace
         }
         return new MergeConfig(Method, BaseModel, models, new Dictionary<string, ParameterSetting>(), null, null, null);
     }
+
+    /// <summary>Merge threads for <see cref="WriteWeights"/> and <see cref="WriteCheckpoint(Candidate, string, CancellationToken)"/> (default: one per core).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <inheritdoc />
+    /// <remarks>The merge runs into the engine's weights (<see cref="WeightsSink"/>): nothing is written to disk.</remarks>
+    public void WriteWeights(Candidate candidate, ModelWeights weights, CancellationToken cancellation = default)
+    {
+        using var plan = Plan(candidate.Values);
+        MergeExecutor.Run(plan, new WeightsSink(weights, plan.Tensors.Select(t => t.Output).ToList()), Options, cancellation: cancellation);
+    }
+
+    /// <inheritdoc />
+    public void WriteCheckpoint(Candidate candidate, string directory, CancellationToken cancellation = default) =>
+        WriteCheckpoint(candidate.Values, directory, Options, cancellation);
+
+    private MergeOptions Options => new() { Overwrite = true, Threads = Threads };
 
     /// <summary>The merge plan of <paramref name="point"/> (its inputs opened; dispose it).</summary>
     public MergePlan Plan(ReadOnlySpan<double> point) => MergePlanner.Create(ToMergeConfig(point), Directory.GetCurrentDirectory());

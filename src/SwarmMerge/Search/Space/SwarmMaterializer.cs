@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using SwarmMerge.Inference;
 using SwarmMerge.IO;
 using SwarmMerge.Merging;
 using SwarmMerge.Models;
@@ -13,7 +14,7 @@ namespace SwarmMerge.Search.Space;
 /// over group g's coefficients c (τ_a = θ_a − θ₀ for anchor a). The sparsified experts are regenerated from their
 /// seed; memory is a few chunks per thread, whatever the number of particles.
 /// </summary>
-public sealed class SwarmMaterializer : IDisposable
+public sealed class SwarmMaterializer : ICandidateSpace, IDisposable
 {
     /// <summary>Elements per chunk.</summary>
     public const int ChunkElements = MergeRun.TargetChunkElements;
@@ -192,6 +193,14 @@ public sealed class SwarmMaterializer : IDisposable
     /// every other tensor of the base as the base has it. Its inputs are this materializer's: dispose the plan, not them.
     /// </summary>
     public MergePlan Plan(Candidate candidate) => Plan(candidate, _ => true, unmerged: true);
+
+    /// <inheritdoc />
+    /// <remarks>Only the merged tensors are written, in fp32; the engine keeps the base's values of the others.</remarks>
+    public void WriteWeights(Candidate candidate, ModelWeights weights, CancellationToken cancellation = default) => this.MaterializeInto(candidate, weights);
+
+    /// <inheritdoc />
+    void ICandidateSpace.WriteCheckpoint(Candidate candidate, string directory, CancellationToken cancellation) =>
+        WriteCheckpoint(candidate, directory, overwrite: true, cancellation: cancellation);
 
     private MergePlan Plan(Candidate candidate, Func<string, bool> include, bool unmerged)
     {
