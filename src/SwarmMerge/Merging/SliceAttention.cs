@@ -45,7 +45,11 @@ internal sealed record SliceAttention(string[]? LayerTypes, int? MaxWindowLayers
         output["num_hidden_layers"] = origins.Count;
         bool hasTypes = output.Remove("layer_types");
         string source = Path.Combine(reference.Directory, "config.json");
-        if (Derive(output, modelType, source)!.SequenceEqual(wanted))
+        if (Derive(output, modelType, source) is not { } derived)
+        {
+            return null;  // the output's own model type has no per-layer attention
+        }
+        if (derived.SequenceEqual(wanted))
         {
             return hasTypes ? new SliceAttention(Names(wanted), null) : null;
         }
