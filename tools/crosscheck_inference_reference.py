@@ -21,7 +21,8 @@ Usage:  /usr/bin/python3 tools/crosscheck_inference_reference.py
                     (head_dim defaults, which layers slide, Gemma 3 local/global rope, soft-caps,
                     tied heads) read from config.json here. Checks the sequences' logits (each within
                     its 7-digit rounding + 1e-12), the logliks (1e-10) and the greedy generations
-                    (identical tokens; the prompt is one run, each new token a cached one-token step)
+                    (identical tokens; the prompt is one run, each new token a cached one-token step; with
+                    longrope the step that first passes the original context restarts the cache, as HF)
 For llama / llama_tied_bf16 / mistral / qwen2 / llama3_rope_scaling only the RoPE is re-derived, and the
 logliks and generations of gpt2, t5 and those cases are not checked here.
 """

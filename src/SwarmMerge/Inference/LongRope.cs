@@ -33,13 +33,14 @@ internal sealed record LongRope(float[] Short, float[] Long, int OriginalContext
     /// </summary>
     public static LongRope Read(ConfigReader config, ConfigReader scaling, float theta, int dims)
     {
-        var inverse = new float[dims / 2];
-        for (int i = 0; i < inverse.Length; i++)
+        // θ^(2i/d), divided into 1 after the factor multiplies it, as transformers computes 1 / (factor · base^(2i/d)).
+        var powers = new float[dims / 2];
+        for (int i = 0; i < powers.Length; i++)
         {
-            inverse[i] = MathF.Pow(theta, (float)(2 * i) / dims);
+            powers[i] = MathF.Pow(theta, (float)(2 * i) / dims);
         }
         float[] Scaled(string factors) =>
-            scaling.PositiveFloats(factors, inverse.Length).Select((f, i) => 1f / (f * inverse[i])).ToArray();
+            scaling.PositiveFloats(factors, powers.Length).Select((f, i) => 1f / (f * powers[i])).ToArray();
 
         int original = config.Size("original_max_position_embeddings", 4096);
         double ratio = (double)config.Size("max_position_embeddings", 4096) / original;

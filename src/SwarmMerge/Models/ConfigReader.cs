@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 namespace SwarmMerge.Models;
 
 /// <summary>
-/// Typed reads of <c>config.json</c> fields with Hugging Face defaults and errors naming the file and field. Every
-/// number the engine reads is bounded here: sizes are integers ≥ 1, ids and optional counts ≥ 0, floats finite.
+/// Typed reads of <c>config.json</c> fields with Hugging Face defaults and errors naming the file and field (for the
+/// engine, and for a merge that reads the layers' attention). Every number is bounded here: sizes are integers ≥ 1, ids and optional counts ≥ 0, floats finite.
 /// </summary>
 internal sealed class ConfigReader(JsonObject config, string source, string prefix = "")
 {

@@ -220,7 +220,6 @@ public static class SearchRun
             tuned.Add(new TunedBaseline(TunedBaseline.RowName(method), method, picked.Parameters, tried, clock.Elapsed.TotalSeconds)
             {
                 ChosenScores = picked.Scores.Scores,
-                ChosenFitness = picked.Fitness,
             });
         }
         return tuned;
@@ -304,7 +303,7 @@ public static class SearchRun
             {
                 space.WriteCheckpoint(result.Candidate, merged, cancellation);
             }
-            var testScores = scorer.Score(space, result.Candidate, test, cancellation: cancellation);
+            var testScores = i == 0 && space.ScoredAsWritten ? scorer.Score(merged, test) : scorer.Score(space, result.Candidate, test, cancellation: cancellation);
             rows.Add(results[i].Method, "search", result.Outcome, testScores);
         }
         return rows;

@@ -22,9 +22,6 @@ public sealed record TunedBaseline(
     /// <summary>The picked merge's scores on the optimization split (null for a baseline built by hand, not tuned by a run).</summary>
     public IReadOnlyDictionary<string, double>? ChosenScores { get; init; }
 
-    /// <summary>The picked merge's fitness on the optimization split.</summary>
-    public double ChosenFitness { get; init; } = double.NaN;
-
     /// <summary>The evaluations the tuning cost: one per combination.</summary>
     public int Evaluations => Grid.Count;
 

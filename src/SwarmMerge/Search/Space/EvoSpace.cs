@@ -99,6 +99,9 @@ public sealed class EvoSpace : ICandidateSpace
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <inheritdoc />
+    public bool ScoredAsWritten => true;
+
+    /// <inheritdoc />
     /// <remarks>The merge runs into the engine's weights (<see cref="WeightsSink"/>): nothing is written to disk.</remarks>
     public void WriteWeights(Candidate candidate, ModelWeights weights, CancellationToken cancellation = default)
     {

@@ -14,6 +14,13 @@ public interface ICandidateSpace
     /// <exception cref="Merging.MergeConfigException">The candidate is a merge the method refuses.</exception>
     void WriteWeights(Candidate candidate, ModelWeights weights, CancellationToken cancellation = default);
 
+    /// <summary>
+    /// True when <see cref="WriteWeights"/> fills the engine exactly as loading <see cref="WriteCheckpoint"/>'s folder
+    /// would (Evo: its merge rounded to the checkpoint's dtype), so a written candidate can be scored from its folder
+    /// instead of being made again; false for the coefficient space, whose candidates are scored in fp32.
+    /// </summary>
+    bool ScoredAsWritten { get; }
+
     /// <summary>Writes <paramref name="candidate"/> as a checkpoint into <paramref name="directory"/>, replacing what is there.</summary>
     /// <exception cref="Merging.MergeConfigException">The candidate is a merge the method refuses.</exception>
     void WriteCheckpoint(Candidate candidate, string directory, CancellationToken cancellation = default);

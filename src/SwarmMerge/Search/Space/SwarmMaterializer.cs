@@ -195,6 +195,9 @@ public sealed class SwarmMaterializer : ICandidateSpace, IDisposable
     public MergePlan Plan(Candidate candidate) => Plan(candidate, _ => true, unmerged: true);
 
     /// <inheritdoc />
+    public bool ScoredAsWritten => false;
+
+    /// <inheritdoc />
     /// <remarks>Only the merged tensors are written, in fp32; the engine keeps the base's values of the others.</remarks>
     public void WriteWeights(Candidate candidate, ModelWeights weights, CancellationToken cancellation = default) => this.MaterializeInto(candidate, weights);
 
