@@ -114,6 +114,18 @@ internal static class MergeBenchmark
     /// <summary>Merges <paramref name="experts"/> into <paramref name="baseModel"/> with <paramref name="method"/> in a child process: wall time, peak RSS, output bytes.</summary>
     internal static (double Seconds, long PeakRss, long OutputBytes) MergeInChild(string dir, string name, string method, string baseModel, IReadOnlyList<string> experts, int threads, string shardSize)
     {
+        var (seconds, rss, bytes, _) = MergeInChild(dir, name, method, baseModel, experts, threads, shardSize, benchDll: null);
+        return (seconds, rss, bytes);
+    }
+
+    /// <summary>
+    /// As <see cref="MergeInChild(string, string, string, string, IReadOnlyList{string}, int, string)"/>, the child run by
+    /// <paramref name="benchDll"/> (another build of this program; null: this one); also the SHA-256 of the output's
+    /// safetensors files, in name order (equal digests across builds: equal bytes).
+    /// </summary>
+    internal static (double Seconds, long PeakRss, long OutputBytes, string Sha256) MergeInChild(string dir, string name, string method, string baseModel,
+        IReadOnlyList<string> experts, int threads, string shardSize, string? benchDll)
+    {
         string yaml = Path.Combine(dir, $"{name}.yml");
         // Each method with the parameters a user would typically give it.
         string parameters = method switch
@@ -134,11 +146,28 @@ internal static class MergeBenchmark
         {
             Directory.Delete(output, true);
         }
-        string result = ChildRun.Run("merge-once", yaml, output, threads.ToString(CultureInfo.InvariantCulture), shardSize);
+        string result = ChildRun.RunBench(benchDll, "merge-once", yaml, output, threads.ToString(CultureInfo.InvariantCulture), shardSize);
         var fields = result.Trim().Split(' ');
         long outputBytes = Directory.GetFiles(output).Sum(f => new FileInfo(f).Length);
+        string digest = Sha256Of(Directory.GetFiles(output, "*.safetensors").Order(StringComparer.Ordinal));
         Directory.Delete(output, true);
-        return (double.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture), outputBytes);
+        return (double.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture), outputBytes, digest);
+    }
+
+    /// <summary>The SHA-256 of <paramref name="files"/> read one after the other, in hex.</summary>
+    internal static string Sha256Of(IEnumerable<string> files)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[16 << 20];
+        foreach (string file in files)
+        {
+            using var stream = File.OpenRead(file);
+            for (int read; (read = stream.Read(buffer)) > 0;)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>The child: one merge, then "seconds peak-rss-bytes" on stdout.</summary>

@@ -32,6 +32,7 @@ internal static class ScaleBenchmark
         int candidates = o.Int("candidates", 3), evaluations = o.Int("evaluations", 2), budget = o.Int("budget", 6);
         string[] methods = o.Text("methods", DefaultMethods).Split(',', StringSplitOptions.RemoveEmptyEntries);
         var parts = o.Text("parts", "merge,materialize,score,search").Split(',').ToHashSet();
+        string searchEntry = o.Text("search-entry", "pso: {}");
         string? before = o.Text("before-bench", "") is { Length: > 0 } b ? Path.GetFullPath(b) : null;
         string report = Path.GetFullPath(o.Text("report", Path.Combine("bench/out/scale", $"scale-{shape.Name}.md")));
 
@@ -54,26 +55,53 @@ internal static class ScaleBenchmark
             File.WriteAllText(report, text + Invariant($"Load average at the end: {MachineInfo.LoadAverage()}.\n"));
         }
 
+        var builds = new List<(string Name, string? Dll)> { ("this build", null) };
+        if (before is not null)
+        {
+            builds.Insert(0, ($"before (`{Path.GetFileName(Path.GetDirectoryName(before))}`)", before));
+        }
         if (parts.Contains("merge"))
         {
             Section(text, Invariant($"## Merges ({experts} experts; slerp: the base and expert 1)"),
-                Invariant($"`MergeExecutor.Run` in a child process per method (its peak RSS is the merge's own), {threads} threads, the parameters `merge` uses (weight 1, density 0.5, t 0.5), BF16 out."),
-                "| method | merge (s) | input read (GB) | peak RSS (MB) |");
+                Invariant($"`MergeExecutor.Run` in a child process per method and build (its peak RSS is the merge's own), {threads} threads, the parameters `merge` uses (weight 1, density 0.5, t 0.5), BF16 out; the builds one after the other for each method, from a warm page cache. *Output SHA-256*: of the output's safetensors files (equal digests: equal bytes)."),
+                "| method | build | merge (s) | input read (GB) | peak RSS (MB) | output SHA-256 |");
             foreach (string method in methods)
             {
-                MergeBenchmark.ReadAll(files);
-                var inputs = method == "slerp" ? family.Experts.Take(1).ToList() : family.Experts;
-                var (seconds, rss, _) = MergeBenchmark.MergeInChild(family.Root, $"merge-{method}", method, family.BaseModel, inputs, threads, "5G");
-                Row(text, Invariant($"| {method} | {seconds:F1} | {modelBytes * (inputs.Count + 1) / 1e9:F2} | {rss / 1e6:F0} |"));
+                foreach (var (name, dll) in builds)
+                {
+                    MergeBenchmark.ReadAll(files);
+                    var inputs = method == "slerp" ? family.Experts.Take(1).ToList() : family.Experts;
+                    var (seconds, rss, _, digest) = MergeBenchmark.MergeInChild(family.Root, $"merge-{method}", method, family.BaseModel, inputs, threads, "5G", dll);
+                    Row(text, Invariant($"| {method} | {name} | {seconds:F1} | {modelBytes * (inputs.Count + 1) / 1e9:F2} | {rss / 1e6:F0} | `{digest[..16]}` |"));
+                }
             }
             text.AppendLine();
             Flush();
         }
 
-        var builds = new List<(string Name, string? Dll)> { ("this build", null) };
-        if (before is not null)
+        if (parts.Contains("adapter"))
         {
-            builds.Insert(0, ($"before (`{Path.GetFileName(Path.GetDirectoryName(before))}`)", before));
+            string cli = Path.GetFullPath(o.Text("cli", "src/SwarmMerge.Cli/bin/Release/net10.0/SwarmMerge.Cli.dll"));
+            string? beforeCli = o.Text("before-cli", "") is { Length: > 0 } c ? Path.GetFullPath(c) : null;
+            int rank = o.Int("adapter-rank", 16);
+            var clis = new List<(string Name, string Dll)> { ("this build", cli) };
+            if (beforeCli is not null)
+            {
+                clis.Insert(0, ($"before (`{Path.GetFileName(Path.GetDirectoryName(beforeCli))}`)", beforeCli));
+            }
+            Section(text, Invariant($"## A TIES merge of the {experts} experts written as a rank-{rank} adapter, without `--out`"),
+                Invariant($"`swarmmerge merge CONFIG --out-adapter DIR --adapter-rank {rank} --threads {threads}` (weight 1, density 0.5; BF16 out), each build's command in a child process from a warm page cache: wall time and peak RSS from `/usr/bin/time`, and the peak of the bytes in the adapter's parent folder (every file's length, sampled every 20 ms): whatever the command writes beside the adapter while it runs, the adapter included. *Adapter SHA-256*: of `adapter_model.safetensors`."),
+                "| build | wall (s) | peak RSS (MB) | peak bytes written (MB) | adapter (MB) | adapter SHA-256 | printed |");
+            string yaml = Path.Combine(family.Root, "adapter-ties.yml");
+            File.WriteAllText(yaml, $"merge_method: ties\nbase_model: {family.BaseModel}\nparameters: {{weight: 1.0, density: 0.5}}\nmodels:\n{string.Concat(family.Experts.Select(e => $"  - model: {e}\n"))}");
+            foreach (var (name, dll) in clis)
+            {
+                MergeBenchmark.ReadAll(files);
+                var r = AdapterInChild(dll, yaml, Path.Combine(family.Root, "adapter-run"), rank, threads);
+                Row(text, Invariant($"| {name} | {r.Seconds:F1} | {r.PeakRss / 1e6:F0} | {r.PeakBytes / 1e6:F0} | {r.AdapterBytes / 1e6:F0} | `{r.Sha256[..16]}` | {r.Printed.Replace(Path.Combine(family.Root, "adapter-run", "adapter"), "DIR")} |"));
+            }
+            text.AppendLine();
+            Flush();
         }
         if (parts.Contains("materialize"))
         {
@@ -108,8 +136,8 @@ internal static class ScaleBenchmark
         {
             string config = Path.Combine(family.Root, "search.yml");
             File.WriteAllText(config, $"base_model: {family.BaseModel}\nmodels:\n{string.Concat(family.Experts.Select(e => $"  - {e}\n"))}tasks: {family.Tasks}\n"
-                + $"methods:\n  - pso: {{}}\nbudget: {budget}\nseed: 0\nthreads: {threads}\ntest_limit: {rows}\n");
-            Section(text, Invariant($"## A {experts}-expert PSO search (default preset: its anchors ties, dare_ties and della merged first), budget {budget}, then the test split"),
+                + $"methods:\n  - {searchEntry}\nbudget: {budget}\nseed: 0\nthreads: {threads}\ntest_limit: {rows}\n");
+            Section(text, Invariant($"## A {experts}-expert search (`{searchEntry}`{(searchEntry == "pso: {}" ? ", the default preset" : "")}), budget {budget}, then the test split"),
                 Invariant($"`SearchRun.Start` on `{config}` (what `swarmmerge search` runs), in a child process: the anchor merges, {budget} evaluations, the best model written, the test split scored for the base, experts and the result."),
                 "| build | evaluations | scored | search wall (s) | scoring (s) | whole run (s) | peak RSS (MB) |");
             foreach (var (name, dll) in builds)
@@ -166,7 +194,7 @@ internal static class ScaleBenchmark
         clock.Restart();
         materializer.WriteCheckpoint(Next(candidates + 1), args[4], overwrite: true);
         double checkpoint = clock.Elapsed.TotalSeconds;
-        string digest = Digest(Directory.GetFiles(args[4], "*.safetensors").Order(StringComparer.Ordinal));
+        string digest = MergeBenchmark.Sha256Of(Directory.GetFiles(args[4], "*.safetensors").Order(StringComparer.Ordinal));
         Directory.Delete(args[4], recursive: true);
         Console.WriteLine(new JsonObject
         {
@@ -219,20 +247,70 @@ internal static class ScaleBenchmark
         return 0;
     }
 
-    // SHA-256 over the files' bytes in order: equal digests, equal candidates.
-    private static string Digest(IEnumerable<string> files)
+    // One `swarmmerge merge --out-adapter` run of a CLI build, timed by /usr/bin/time, with the bytes in the adapter's folder's parent sampled.
+    private static (double Seconds, long PeakRss, long PeakBytes, long AdapterBytes, string Sha256, string Printed) AdapterInChild(string cli, string yaml, string folder, int rank, int threads)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var buffer = new byte[16 << 20];
-        foreach (string file in files)
+        if (Directory.Exists(folder))
         {
-            using var stream = File.OpenRead(file);
-            for (int read; (read = stream.Read(buffer)) > 0;)
+            Directory.Delete(folder, true);
+        }
+        Directory.CreateDirectory(folder);
+        string adapter = Path.Combine(folder, "adapter");
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/time") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { "-f", "%e %M", "dotnet", cli, "merge", yaml, "--out-adapter", adapter, "--adapter-rank", Number(rank), "--threads", Number(threads) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        long peak = 0;
+        bool done = false;
+        var sampler = new Thread(() =>
+        {
+            while (!Volatile.Read(ref done))
             {
-                hash.AppendData(buffer, 0, read);
+                peak = Math.Max(peak, BytesUnder(folder));
+                Thread.Sleep(20);
+            }
+        }) { IsBackground = true };
+        using var child = System.Diagnostics.Process.Start(start)!;
+        sampler.Start();
+        var stderr = child.StandardError.ReadToEndAsync();
+        string stdout = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        Volatile.Write(ref done, true);
+        sampler.Join();
+        string[] timing = stderr.Result.Trim().Split('\n')[^1].Split(' ');
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the adapter command failed: {stdout}{stderr.Result}");
+        }
+        string weights = Path.Combine(adapter, "adapter_model.safetensors");
+        var result = (double.Parse(timing[0], CultureInfo.InvariantCulture), long.Parse(timing[1], CultureInfo.InvariantCulture) * 1024, peak,
+            new FileInfo(weights).Length, MergeBenchmark.Sha256Of([weights]), stdout.Trim().Split('\n')[^1]);
+        Directory.Delete(folder, true);
+        return result;
+    }
+
+    private static long BytesUnder(string folder)
+    {
+        long sum = 0;
+        try
+        {
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    sum += file.Length;
+                }
+                catch (IOException)
+                {
+                    // moved or removed while listed
+                }
             }
         }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        catch (IOException)
+        {
+        }
+        return sum;
     }
 
     // Resets VmHWM to the current RSS (Linux ≥ 4.0), so the peak that follows is the next step's own.

@@ -123,7 +123,7 @@ internal static class MergeCommand
         {
             try
             {
-                Console.WriteLine(AdapterOutput.FromMerge(plan, adapter, options, output?.FullName).Summary);
+                Console.WriteLine(AdapterOutput.FromMerge(plan, adapter, options, output?.FullName, cancellation).Summary);
             }
             catch (OperationCanceledException)
             {

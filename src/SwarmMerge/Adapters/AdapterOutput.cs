@@ -20,10 +20,11 @@ public static class AdapterOutput
     /// <summary>The adapter of <paramref name="plan"/>'s result.</summary>
     /// <param name="plan">The merge.</param>
     /// <param name="request">Where and at what rank.</param>
-    /// <param name="options">Seed, threads (also of the merge run for the SVD when <paramref name="mergedDirectory"/> is null).</param>
-    /// <param name="mergedDirectory">The checkpoint the merge already wrote, if any (the SVD reads it).</param>
+    /// <param name="options">Seed, threads (also of the merge run into the truncated adapter when <paramref name="mergedDirectory"/> is null).</param>
+    /// <param name="mergedDirectory">The checkpoint the merge already wrote, if any (the SVD reads it instead of merging again).</param>
+    /// <param name="cancellation">Stops the merge run into a truncated adapter.</param>
     /// <exception cref="NotSupportedException">No exact adapter and no rank; the message says why.</exception>
-    public static AdapterOutputResult FromMerge(MergePlan plan, AdapterOutputRequest request, MergeOptions options, string? mergedDirectory)
+    public static AdapterOutputResult FromMerge(MergePlan plan, AdapterOutputRequest request, MergeOptions options, string? mergedDirectory, CancellationToken cancellation = default)
     {
         var terms = AdapterTerms.FromPlan(plan, out string? reason);
         var baseModel = SvdBase(plan.Base, plan.Models);
@@ -32,16 +33,12 @@ public static class AdapterOutput
             throw new NotSupportedException($"No adapter for this result: {difference}.");
         }
         var extra = plan.Config.SourceText is { } yaml ? new Dictionary<string, string> { ["swarmmerge_config.yml"] = yaml } : null;
-        return Write(request, terms, reason, baseModel, plan.Models, options, plan.OutputDType, extra, () =>
+        if (mergedDirectory is null)
         {
-            if (mergedDirectory is not null)
-            {
-                return (mergedDirectory, () => { });
-            }
-            string scratch = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(request.Directory))!, $".{Path.GetFileName(Path.GetFullPath(request.Directory))}.merged-{Guid.NewGuid():N}");
-            MergeExecutor.Run(plan, scratch, options with { Overwrite = true });
-            return (scratch, () => Directory.Delete(scratch, recursive: true));
-        });
+            return Write(request, terms, reason, baseModel, plan.Models, options, plan.OutputDType, extra, MergedModel.Of(plan, options, cancellation));
+        }
+        using var written = Checkpoint.Open(mergedDirectory);
+        return Write(request, terms, reason, baseModel, plan.Models, options, plan.OutputDType, extra, MergedModel.Of(written));
     }
 
     /// <summary>What <see cref="FromMerge"/> would write, in words (for <c>--dry-run</c>).</summary>
@@ -59,11 +56,11 @@ public static class AdapterOutput
     }
 
     /// <summary>
-    /// The shared decision: exact when possible within the rank, else SVD of the merged checkpoint that
-    /// <paramref name="merged"/> provides (with its clean-up).
+    /// The shared decision: exact when possible within the rank (nothing merged), else the truncated SVD of
+    /// <paramref name="merged"/>, run into it.
     /// </summary>
     public static AdapterOutputResult Write(AdapterOutputRequest request, AdapterTerms? terms, string? reason, Checkpoint? baseModel, IReadOnlyList<IModelSource> experts,
-        MergeOptions options, TensorDType? dtype, IReadOnlyDictionary<string, string>? extraFiles, Func<(string Directory, Action Done)> merged)
+        MergeOptions options, TensorDType? dtype, IReadOnlyDictionary<string, string>? extraFiles, MergedModel merged)
     {
         int? exactRank = terms is null ? null : ExactAdapter.RequiredRank(terms, out reason);
         if (exactRank is int needed && (request.Rank is null || needed <= request.Rank))
@@ -78,16 +75,7 @@ public static class AdapterOutput
         {
             throw new NotSupportedException("No adapter for this result: without base_model, the models share no base checkpoint for an adapter to apply to.");
         }
-        var (directory, done) = merged();
-        try
-        {
-            using var checkpoint = Checkpoint.Open(directory);
-            return TruncatedAdapter.Write(baseModel, checkpoint, rank, request.Directory, options with { Overwrite = request.Overwrite }, experts, dtype, extraFiles);
-        }
-        finally
-        {
-            done();
-        }
+        return TruncatedAdapter.Write(baseModel, merged, rank, request.Directory, options with { Overwrite = request.Overwrite }, experts, dtype, extraFiles);
     }
 
     // An adapter changes the base's tensors in place: a merge whose output has other tensors (slices that add, drop

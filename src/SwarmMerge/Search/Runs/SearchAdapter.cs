@@ -93,7 +93,8 @@ public static class SearchAdapter
             terms = TermsOf(materializer, best, out reason);
         }
         var options = new MergeOptions { Seed = config.Seed, Threads = config.Threads };
+        using var merged = Checkpoint.Open(run.MergedDirectory);
         return AdapterOutput.Write(request, terms, reason, AdapterOutput.SvdBase(materializer.Base, materializer.Experts), materializer.Experts, options, null, null,
-            () => (run.MergedDirectory, () => { }));
+            MergedModel.Of(merged));
     }
 }
