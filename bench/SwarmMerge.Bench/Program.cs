@@ -29,6 +29,6 @@ static int Usage()
     Console.Error.WriteLine("       SwarmMerge.Bench lora [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 4] [--rank 16] [--big-rank 64] [--candidates 3] [--dir bench/out/lora] [--threads N]");
     Console.Error.WriteLine("       SwarmMerge.Bench cluster [--config examples/family/search.yml] [--workers 1,2] [--threads 1] [--steps 2] [--experts 3] [--family-dir bench/out/merge] [--dir bench/out/cluster]");
     Console.Error.WriteLine("       SwarmMerge.Bench merge [--layers 12] [--hidden 2048] [--intermediate 5504] [--vocab 32000] [--experts 3] [--methods task_arithmetic,ties,dare_ties] [--dir bench/out/merge] [--threads N] [--out-shard-size 5G]");
-    Console.Error.WriteLine("       SwarmMerge.Bench scale [--size 0.5b|1.5b] [--dir bench/out/scale] [--threads 2] [--experts 4] [--rows 4] [--candidates 3] [--evaluations 2] [--budget 6] [--methods linear,...] [--parts merge,materialize,score,search,adapter] [--before-bench DLL] [--cli DLL] [--before-cli DLL] [--adapter-rank 16] [--search-entry ENTRY] [--report FILE]");
+    Console.Error.WriteLine("       SwarmMerge.Bench scale [--size 0.5b|1.5b] [--dir bench/out/scale] [--threads 2] [--experts 4] [--rows 4] [--candidates 3] [--evaluations 2] [--budget 6] [--methods linear,...] [--parts merge,materialize,score,search,adapter] [--before-bench DLL] [--cli DLL] [--before-cli DLL] [--adapter-rank 16] [--search-entry ENTRY] [--rounds 1] [--report FILE]");
     return 2;
 }

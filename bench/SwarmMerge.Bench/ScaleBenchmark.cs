@@ -33,6 +33,7 @@ internal static class ScaleBenchmark
         string[] methods = o.Text("methods", DefaultMethods).Split(',', StringSplitOptions.RemoveEmptyEntries);
         var parts = o.Text("parts", "merge,materialize,score,search").Split(',').ToHashSet();
         string searchEntry = o.Text("search-entry", "pso: {}");
+        int rounds = o.Int("rounds", 1);
         string? before = o.Text("before-bench", "") is { Length: > 0 } b ? Path.GetFullPath(b) : null;
         string report = Path.GetFullPath(o.Text("report", Path.Combine("bench/out/scale", $"scale-{shape.Name}.md")));
 
@@ -94,7 +95,7 @@ internal static class ScaleBenchmark
                 "| build | wall (s) | peak RSS (MB) | peak bytes written (MB) | adapter (MB) | adapter SHA-256 | printed |");
             string yaml = Path.Combine(family.Root, "adapter-ties.yml");
             File.WriteAllText(yaml, $"merge_method: ties\nbase_model: {family.BaseModel}\nparameters: {{weight: 1.0, density: 0.5}}\nmodels:\n{string.Concat(family.Experts.Select(e => $"  - model: {e}\n"))}");
-            foreach (var (name, dll) in clis)
+            foreach (var (name, dll) in Rounds(clis, rounds))
             {
                 MergeBenchmark.ReadAll(files);
                 var r = AdapterInChild(dll, yaml, Path.Combine(family.Root, "adapter-run"), rank, threads);
@@ -108,7 +109,7 @@ internal static class ScaleBenchmark
             Section(text, "## A search candidate: materialized into the engine's fp32 weights, and written as a checkpoint",
                 Invariant($"PSO's {2 * experts + 1} members (base, experts, DARE-sparsified experts), random affine coefficients per model, {threads} threads; {candidates} candidates after one untimed. The engine (its fp32 weights, loaded from the base as a search loads them) is opened first; the peak RSS of the materialization is measured from there (VmHWM reset with /proc/self/clear_refs). *Checkpoint* is the next candidate written in BF16 as a checkpoint, what an external evaluator is given (its SHA-256: the same candidate on every build, so equal digests are equal bytes). Anonymous and file-backed (mapped checkpoint pages) peaks sampled every 5 ms."),
                 "| build | s per candidate | ns per parameter | RSS with the engine loaded (MB) | peak RSS while materializing (MB) | peak above the engine (MB) | of which anonymous / file-backed (MB) | allocated per candidate (MB) | checkpoint (s) | checkpoint SHA-256 |");
-            foreach (var (name, dll) in builds)
+            foreach (var (name, dll) in Rounds(builds, rounds))
             {
                 MergeBenchmark.ReadAll(files);
                 var r = Child(dll, "scale-materialize-once", family.BaseModel, string.Join(',', family.Experts), Number(threads), Number(candidates), Path.Combine(family.Root, "candidate"));
@@ -140,7 +141,7 @@ internal static class ScaleBenchmark
             Section(text, Invariant($"## A {experts}-expert search (`{searchEntry}`{(searchEntry == "pso: {}" ? ", the default preset" : "")}), budget {budget}, then the test split"),
                 Invariant($"`SearchRun.Start` on `{config}` (what `swarmmerge search` runs), in a child process: the anchor merges, {budget} evaluations, the best model written, the test split scored for the base, experts and the result."),
                 "| build | evaluations | scored | search wall (s) | scoring (s) | whole run (s) | peak RSS (MB) |");
-            foreach (var (name, dll) in builds)
+            foreach (var (name, dll) in Rounds(builds, rounds))
             {
                 MergeBenchmark.ReadAll(files);
                 var r = Child(dll, "scale-search-once", config, Path.Combine(family.Root, "search-run"));
@@ -334,6 +335,11 @@ internal static class ScaleBenchmark
         text.AppendLine(title).AppendLine().AppendLine(intro).AppendLine().AppendLine(header);
         text.AppendLine("|" + string.Concat(header.Split('|')[1..^1].Select((_, i) => i == 0 ? "---|" : "---:|")));
     }
+
+    // The builds one after the other, that many times (a row's name says its round when there are several): noise on a
+    // shared machine moves a figure by ±10 % from one run to the next, so side-by-side repeats show what is the build's.
+    private static IEnumerable<(string Name, T Dll)> Rounds<T>(IReadOnlyList<(string Name, T Dll)> builds, int rounds) =>
+        Enumerable.Range(1, rounds).SelectMany(r => builds.Select(b => (rounds > 1 ? $"{b.Name}, round {r}" : b.Name, b.Dll)));
 
     private static JsonObject Child(string? dll, params string[] arguments) =>
         JsonNode.Parse(ChildRun.RunBench(dll, arguments).Trim().Split('\n')[^1])!.AsObject();

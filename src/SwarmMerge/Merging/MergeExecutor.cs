@@ -36,10 +36,16 @@ public static class MergeExecutor
 
     /// <summary>Merges into <paramref name="sink"/>: every output tensor of the plan, computed ones chunk by chunk, copied ones as stored.</summary>
     public static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress = null, CancellationToken cancellation = default) =>
-        Run(plan, sink, options, progress, cancellation, chunks: null);
+        Run(plan, sink, options, progress, cancellation, chunks: null, prefetch: true);
 
-    /// <summary>As <see cref="Run(MergePlan, ITensorSink, MergeOptions, IProgress{MergeProgress}?, CancellationToken)"/>, the chunks run by <paramref name="chunks"/> (whose scratch a caller running many plans keeps from plan to plan), else by a new loop of <c>options.Threads</c>.</summary>
-    internal static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress, CancellationToken cancellation, ChunkLoop? chunks)
+    /// <summary>
+    /// As <see cref="Run(MergePlan, ITensorSink, MergeOptions, IProgress{MergeProgress}?, CancellationToken)"/>, the chunks
+    /// run by <paramref name="chunks"/> (whose scratch a caller running many plans keeps from plan to plan), else by a new
+    /// loop of <c>options.Threads</c>; with <paramref name="prefetch"/> false, no read-ahead is asked for (inputs that every
+    /// plan reads again are in the page cache after the first).
+    /// </summary>
+    internal static void Run(MergePlan plan, ITensorSink sink, MergeOptions options, IProgress<MergeProgress>? progress, CancellationToken cancellation, ChunkLoop? chunks,
+        bool prefetch)
     {
         var run = new MergeRun(options.Seed, options.Threads, plan.Jobs.ToList(), sink, cancellation, chunks) { Method = plan.Method };
         plan.Method.Prepare(run);
@@ -51,7 +57,10 @@ public static class MergeExecutor
             {
                 run.WithInputs(job, () =>
                 {
-                    job.Prefetch();
+                    if (prefetch)
+                    {
+                        job.Prefetch();
+                    }
                     plan.Method.Merge(job);
                 });
             }

@@ -113,6 +113,8 @@ public sealed class MergeRun
         return total;
     }
 
+    internal Span<float> Direct(TensorMergeJob job, long start, int count) => _sink is null ? default : _sink.Direct(job.Name, start, count);
+
     internal void WriteOutput(TensorMergeJob job, long start, ReadOnlySpan<float> values) =>
         (_sink ?? throw new InvalidOperationException("This run has no output (dry run).")).Write(job.Name, start, values);
 }

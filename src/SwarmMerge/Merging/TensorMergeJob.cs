@@ -155,6 +155,17 @@ public sealed class TensorMergeJob
     public double[] SumChunks(int width, Action<long, int, ChunkScratch, double[]> partial, bool wholeRows = false) =>
         Run.SumChunks(Length, RowLength, wholeRows, width, partial);
 
+    /// <summary>
+    /// Where to compute output elements [start, start + <paramref name="count"/>): the sink's own memory when it keeps
+    /// fp32 values as computed (<see cref="ITensorSink.Direct"/>), else <paramref name="scratch"/>. Pass it to
+    /// <see cref="Write"/> either way; it may hold partial results until then.
+    /// </summary>
+    public Span<float> OutputBuffer(long start, int count, Span<float> scratch)
+    {
+        var direct = Run.Direct(this, start, count);
+        return direct.Length == count ? direct : scratch;
+    }
+
     /// <summary>Encodes and writes output elements [start, start + values.Length).</summary>
     public void Write(long start, ReadOnlySpan<float> values) => Run.WriteOutput(this, start, values);
 }

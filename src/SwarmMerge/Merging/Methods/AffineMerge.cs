@@ -88,7 +88,7 @@ public sealed class AffineMerge : IMergeMethod
         {
             var baseValues = scratch.Get(0, count);
             var delta = scratch.Get(1, count);
-            var output = scratch.Get(2, count);
+            var output = job.OutputBuffer(start, count, scratch.Get(2, count));
             job.ReadBase(start, baseValues);
             TensorPrimitives.Multiply(baseValues, baseWeight, output);
             for (int i = 0; i < n; i++)

@@ -46,7 +46,7 @@ public sealed class PassthroughMerge : IMergeMethod
         float scale = (float)job.ModelNumber(0, "scale");
         job.ForEachChunk((start, count, scratch) =>
         {
-            var values = scratch.Get(0, count);
+            var values = job.OutputBuffer(start, count, scratch.Get(0, count));
             job.ReadModel(0, start, values);
             if (scale != 1)
             {
